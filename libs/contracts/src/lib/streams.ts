@@ -1,0 +1,71 @@
+import { DurableConsumers, Streams, Subjects } from './names';
+
+export interface StreamDefinition {
+  name: string;
+  subjects: string[];
+  /** Seconds to keep messages; 0 keeps them until limits below apply. */
+  maxAgeSeconds: number;
+  /** Window within which a repeated Nats-Msg-Id is dropped (the outbox relay may re-send after a crash). */
+  duplicateWindowSeconds: number;
+}
+
+export interface ConsumerDefinition {
+  stream: string;
+  durable: string;
+  filterSubjects: string[];
+  /** After this many deliveries a failing message is dead-lettered instead of retried forever. */
+  maxDeliver: number;
+  ackWaitSeconds: number;
+}
+
+const DAY = 24 * 60 * 60;
+
+export const streamDefinitions: readonly StreamDefinition[] = [
+  {
+    name: Streams.state,
+    subjects: [
+      `${Subjects.identityUserUpserted}`,
+      `${Subjects.policyGrantChanged}`,
+      `${Subjects.kubeconfigIssued}`,
+      `${Subjects.kubeconfigRevoked}`,
+      `${Subjects.saProvisioned}`,
+      `${Subjects.saExpired}`,
+    ],
+    // Revocations must be replayable for as long as a kubeconfig can live (default 7 days) plus margin.
+    maxAgeSeconds: 30 * DAY,
+    duplicateWindowSeconds: 120,
+  },
+  {
+    name: Streams.requests,
+    subjects: [Subjects.proxyRequest],
+    maxAgeSeconds: 7 * DAY,
+    duplicateWindowSeconds: 120,
+  },
+  {
+    name: Streams.deadLetter,
+    subjects: [`${Subjects.deadLetterPrefix}.>`],
+    maxAgeSeconds: 30 * DAY,
+    duplicateWindowSeconds: 120,
+  },
+];
+
+export const consumerDefinitions = {
+  auditRequests: {
+    stream: Streams.requests,
+    durable: DurableConsumers.auditRequests,
+    filterSubjects: [Subjects.proxyRequest],
+    maxDeliver: 10,
+    ackWaitSeconds: 30,
+  },
+  provisionerRequests: {
+    stream: Streams.requests,
+    durable: DurableConsumers.provisionerRequests,
+    filterSubjects: [Subjects.proxyRequest],
+    maxDeliver: 10,
+    ackWaitSeconds: 30,
+  },
+} as const satisfies Record<string, ConsumerDefinition>;
+
+export function deadLetterSubject(durable: string): string {
+  return `${Subjects.deadLetterPrefix}.${durable}`;
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { envBoolean, envPort, envUrl, sensitive } from './config-schema';
+import { EnvSource, loadConfig } from './load-config';
+
+/** Variables every service reads. Apps extend this shape with their own. */
+export const serviceConfigShape = {
+  HTTP_HOST: z
+    .string()
+    .default('127.0.0.1')
+    // Loopback by default: a developer's laptop should not expose services; images set 0.0.0.0.
+    .describe('an interface address to listen on, e.g. 0.0.0.0'),
+  HTTP_PORT: envPort(),
+  DATABASE_URL: sensitive(envUrl(['postgres', 'postgresql'], 'a postgres:// connection URL')),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'not a schema name')
+    .optional()
+    .describe('a PostgreSQL schema name (lower case, digits, underscores)'),
+  DATABASE_MIGRATE_ON_START: envBoolean().default(false).describe('true or false'),
+  NATS_URL: envUrl(['nats', 'tls'], 'a nats:// URL (comma-free; one seed server)'),
+  NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000).describe('milliseconds (100-60000)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('one of fatal, error, warn, info, debug, trace'),
+  // Only switched off by tests that need a state change to sit unpublished in the outbox.
+  OUTBOX_RELAY_ENABLED: envBoolean().default(true).describe('true or false'),
+} as const;
+
+export type ServiceConfig = z.infer<z.ZodObject<typeof serviceConfigShape>>;
+
+export function loadServiceConfig<Extra extends Record<string, z.ZodType>>(
+  extra: Extra,
+  env: EnvSource = process.env,
+): z.infer<z.ZodObject<Omit<typeof serviceConfigShape, keyof Extra> & Extra>> {
+  return loadConfig({ ...serviceConfigShape, ...extra } as Omit<typeof serviceConfigShape, keyof Extra> & Extra, env);
+}
+
+export interface TelemetrySettings {
+  serviceName: string;
+  otlpEndpoint?: string;
+  otlpHeaders?: string;
+}
+
+/** Read before anything else is imported, so it must not throw: tracing is optional. */
+export function readTelemetrySettings(serviceName: string, env: EnvSource = process.env): TelemetrySettings {
+  return {
+    serviceName: env['OTEL_SERVICE_NAME'] || `portcullis-${serviceName}`,
+    otlpEndpoint: env['OTEL_EXPORTER_OTLP_ENDPOINT'] || undefined,
+    otlpHeaders: env['OTEL_EXPORTER_OTLP_HEADERS'] || undefined,
+  };
+}
+
+/** Where the local stack's PostgreSQL and NATS are, for tools and tests. */
+export function readStackEnvironment(env: EnvSource = process.env): { databaseUrl: string; natsUrl: string } {
+  return {
+    databaseUrl: env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres',
+    natsUrl: env['NATS_URL'] || 'nats://127.0.0.1:4222',
+  };
+}
+
+/** Names a process's environment; only this library touches process.env. */
+export function currentEnvironment(): EnvSource {
+  return process.env;
+}

@@ -1,0 +1,5 @@
+export * from './lib/platform.module';
+export * from './lib/platform.tokens';
+export * from './lib/bootstrap-service';
+export * from './lib/service-logger';
+export * from './lib/metrics';

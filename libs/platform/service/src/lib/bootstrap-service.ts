@@ -1,0 +1,36 @@
+import { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, ServiceConfig } from '@portcullis/platform/config';
+import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
+import { ROOT_LOGGER } from './platform.module';
+
+export interface BootstrapOptions<C extends ServiceConfig> {
+  service: string;
+  loadConfig: () => C;
+  createModule: (config: C) => DynamicModule;
+}
+
+/**
+ * Starts a service: config first (a bad variable stops it with one line naming it), then
+ * Nest with JSON logs, then HTTP. Prints one `ready` log line with the URL once listening.
+ */
+export async function bootstrapService<C extends ServiceConfig>(options: BootstrapOptions<C>): Promise<void> {
+  let config: C;
+  try {
+    config = options.loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`portcullis-${options.service}: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG: a supervisor should not restart-loop on it
+    }
+    throw error;
+  }
+
+  const app = await NestFactory.create(options.createModule(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  const address = app.getHttpServer().address() as { port: number };
+  app.get<PinoLogger>(ROOT_LOGGER).info({ url: `http://${config.HTTP_HOST}:${address.port}` }, 'ready');
+}
