@@ -24,7 +24,10 @@ export function loadConfig<Shape extends Record<string, z.ZodType>>(
     input[key] = value === undefined || value.trim() === '' ? undefined : value;
   }
   const result = z.object(shape).safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    sensitiveKeys.set(result.data, Object.keys(shape).filter((key) => isSensitive(shape[key])));
+    return result.data;
+  }
 
   const problems = new Map<string, string>();
   for (const issue of result.error.issues) {
@@ -37,14 +40,12 @@ export function loadConfig<Shape extends Record<string, z.ZodType>>(
   throw new ConfigError([...problems.values()]);
 }
 
+/** Which keys of a loaded config were declared sensitive, remembered per config object. */
+const sensitiveKeys = new WeakMap<object, string[]>();
+
 /** The config with sensitive values masked, safe for a startup log line. */
-export function redactConfig<Shape extends Record<string, z.ZodType>>(
-  shape: Shape,
-  config: z.infer<z.ZodObject<Shape>>,
-): Record<string, unknown> {
-  const entries = Object.entries(config as Record<string, unknown>).map(([key, value]) => [
-    key,
-    shape[key] && isSensitive(shape[key]) && value !== undefined ? '[redacted]' : value,
-  ]);
+export function redactConfig(config: object): Record<string, unknown> {
+  const hidden = new Set(sensitiveKeys.get(config) ?? []);
+  const entries = Object.entries(config).map(([key, value]) => [key, hidden.has(key) && value !== undefined ? '[redacted]' : value]);
   return Object.fromEntries(entries);
 }

@@ -1,6 +1,6 @@
 import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, ServiceConfig } from '@portcullis/platform/config';
+import { ConfigError, redactConfig, ServiceConfig } from '@portcullis/platform/config';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { ROOT_LOGGER } from './platform.module';
@@ -32,5 +32,7 @@ export async function bootstrapService<C extends ServiceConfig>(options: Bootstr
   app.enableShutdownHooks();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   const address = app.getHttpServer().address() as { port: number };
-  app.get<PinoLogger>(ROOT_LOGGER).info({ url: `http://${config.HTTP_HOST}:${address.port}` }, 'ready');
+  const logger = app.get<PinoLogger>(ROOT_LOGGER);
+  logger.info({ config: redactConfig(config) }, 'configuration');
+  logger.info({ url: `http://${config.HTTP_HOST}:${address.port}` }, 'ready');
 }

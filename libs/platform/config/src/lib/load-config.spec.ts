@@ -1,0 +1,67 @@
+import { loadServiceConfig } from './service-config';
+import { ConfigError, redactConfig } from './load-config';
+
+const validEnv = {
+  HTTP_PORT: '3001',
+  DATABASE_URL: 'postgres://portcullis:s3cret@db.internal:5432/portcullis',
+  NATS_URL: 'nats://nats.internal:4222',
+};
+
+describe('loadServiceConfig', () => {
+  it('applies defaults and converts types', () => {
+    const sut = loadServiceConfig({}, validEnv);
+
+    expect(sut).toMatchObject({
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: 3001,
+      DATABASE_MIGRATE_ON_START: false,
+      NATS_REQUEST_TIMEOUT_MS: 2000,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('names a missing variable and what it expects, in one line', () => {
+    const error = catchError(() => loadServiceConfig({}, { ...validEnv, DATABASE_URL: undefined }));
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe('Invalid configuration: DATABASE_URL is required, expects a postgres:// connection URL');
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('lists every bad variable at once', () => {
+    const error = catchError(() =>
+      loadServiceConfig({}, { HTTP_PORT: 'eighty', DATABASE_URL: 'mysql://x', NATS_URL: '', DATABASE_MIGRATE_ON_START: 'maybe' }),
+    );
+
+    expect(error.message).toBe(
+      'Invalid configuration: HTTP_PORT is invalid, expects a TCP port number (0-65535); ' +
+        'DATABASE_URL is invalid, expects a postgres:// connection URL; ' +
+        'DATABASE_MIGRATE_ON_START is invalid, expects true or false; ' +
+        'NATS_URL is required, expects a nats:// URL (comma-free; one seed server)',
+    );
+  });
+
+  it('never puts a value, even a secret one, in the error', () => {
+    const error = catchError(() => loadServiceConfig({}, { ...validEnv, DATABASE_URL: 'postgres//user:hunter2@db' }));
+
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('masks sensitive values for logging', () => {
+    const config = loadServiceConfig({}, validEnv);
+
+    const sut = redactConfig(config);
+
+    expect(sut['DATABASE_URL']).toBe('[redacted]');
+    expect(sut['NATS_URL']).toBe('nats://nats.internal:4222');
+  });
+});
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}

@@ -1,0 +1,5 @@
+export * from './lib/ports';
+export * from './lib/wait-for';
+export * from './lib/nats-server-process';
+export * from './lib/service-process';
+export * from './lib/test-database';
