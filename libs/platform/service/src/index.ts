@@ -3,3 +3,4 @@ export * from './lib/platform.tokens';
 export * from './lib/bootstrap-service';
 export * from './lib/service-logger';
 export * from './lib/metrics';
+export * from './lib/migrate-service';

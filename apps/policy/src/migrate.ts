@@ -1,0 +1,6 @@
+// Separate entry point: applies this service's migrations and exits (Nx target `migrate`).
+import { migrateService } from '@portcullis/platform/service';
+import { loadPolicyConfig } from './config/policy.config';
+import { policyEntities, policyMigrations } from './database/policy.migrations';
+
+void migrateService({ service: 'policy', loadConfig: loadPolicyConfig, entities: policyEntities, migrations: policyMigrations });

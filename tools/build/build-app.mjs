@@ -1,0 +1,53 @@
+// Compiles one app and the libraries it may import into dist/apps/<app>, as CommonJS with
+// decorator metadata (Nest's DI needs it) and the @portcullis/* aliases rewritten to
+// relative paths, so `node dist/apps/<app>/main.js` runs without a loader.
+import { transformFile } from '@swc/core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const app = process.argv[2];
+if (!app || !fs.existsSync(path.join(root, 'apps', app, 'src', 'main.ts'))) {
+  console.error(`usage: build-app.mjs <app>  (no apps/${app ?? '?'}/src/main.ts)`);
+  process.exit(2);
+}
+
+const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8'));
+const outDir = path.join(root, 'dist', 'apps', app);
+
+function sources(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'test' ? [] : sources(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+const files = [path.join(root, 'apps', app, 'src'), path.join(root, 'libs')].flatMap(sources);
+fs.rmSync(outDir, { recursive: true, force: true });
+
+for (const file of files) {
+  const { code, map } = await transformFile(file, {
+    sourceMaps: true,
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+      baseUrl: root,
+      paths: compilerOptions.paths,
+    },
+    module: { type: 'commonjs' },
+  });
+  const target = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, '.js');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, `${code}\n//# sourceMappingURL=${path.basename(target)}.map\n`);
+  fs.writeFileSync(`${target}.map`, map);
+}
+
+// Stable entry points at the top of the output, whatever the source layout.
+fs.writeFileSync(path.join(outDir, 'main.js'), `require('./apps/${app}/src/main.js');\n`);
+fs.writeFileSync(path.join(outDir, 'migrate.js'), `require('./apps/${app}/src/migrate.js');\n`);
+console.log(`built ${app}: ${files.length} files → ${path.relative(root, outDir)}/main.js`);
