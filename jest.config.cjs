@@ -16,5 +16,8 @@ function findProjects(dir) {
 }
 
 module.exports = {
+  // A global option: jest ignores testTimeout inside `projects` entries. Integration tests start
+  // processes and brokers, so the default 5 s is too short for them on a 2-core machine.
+  testTimeout: 120_000,
   projects: searchRoots.flatMap((root) => findProjects(path.join(__dirname, root))),
 };
