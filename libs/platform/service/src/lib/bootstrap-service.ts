@@ -1,6 +1,7 @@
 import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, redactConfig, ServiceConfig } from '@portcullis/platform/config';
+import { redactConfig, ServiceConfig } from '@portcullis/platform/config';
+import { loadConfigOrExit } from './load-config-or-exit';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { ROOT_LOGGER } from './platform.module';
@@ -16,16 +17,7 @@ export interface BootstrapOptions<C extends ServiceConfig> {
  * Nest with JSON logs, then HTTP. Prints one `ready` log line with the URL once listening.
  */
 export async function bootstrapService<C extends ServiceConfig>(options: BootstrapOptions<C>): Promise<void> {
-  let config: C;
-  try {
-    config = options.loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`portcullis-${options.service}: ${error.message}\n`);
-      process.exit(78); // EX_CONFIG: a supervisor should not restart-loop on it
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(options.service, options.loadConfig);
 
   const app = await NestFactory.create(options.createModule(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));

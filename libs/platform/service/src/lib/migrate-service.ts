@@ -1,4 +1,5 @@
-import { ConfigError, ServiceConfig } from '@portcullis/platform/config';
+import { ServiceConfig } from '@portcullis/platform/config';
+import { loadConfigOrExit } from './load-config-or-exit';
 import { runMigrations, serviceDataSourceOptions, ServiceDataSourceOptions } from '@portcullis/platform/persistence';
 import { DataSource } from 'typeorm';
 import { createServiceLogger } from './service-logger';
@@ -15,16 +16,7 @@ export interface MigrateOptions<C extends ServiceConfig> {
  * applies pending migrations to the service's schema and exits non-zero on any failure.
  */
 export async function migrateService<C extends ServiceConfig>(options: MigrateOptions<C>): Promise<void> {
-  let config: C;
-  try {
-    config = options.loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`portcullis-${options.service}: ${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(options.service, options.loadConfig);
   const logger = createServiceLogger(options.service, config.LOG_LEVEL);
   const schema = config.DATABASE_SCHEMA ?? options.service.replace(/-/g, '_');
   const dataSource = new DataSource(
