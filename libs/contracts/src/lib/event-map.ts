@@ -1,5 +1,9 @@
 import { UserUpsertedV1 } from '../identity/user-upserted.v1';
 import { GrantChangedV1 } from '../policy/grant-changed.v1';
+import { ClusterChangedV1 } from '../policy/cluster-changed.v1';
+import { RoleChangedV1 } from '../policy/role-changed.v1';
+import { SettingsChangedV1 } from '../policy/settings-changed.v1';
+import { AdminActionV1 } from '../policy/admin-action.v1';
 import { KubeconfigIssuedV1 } from '../kubeconfig/kubeconfig-issued.v1';
 import { KubeconfigRevokedV1 } from '../kubeconfig/kubeconfig-revoked.v1';
 import { ProxyRequestV1 } from '../proxy/proxy-request.v1';
@@ -11,6 +15,10 @@ import { EventOf } from './contract';
 export const eventContracts = {
   [UserUpsertedV1.subject]: UserUpsertedV1,
   [GrantChangedV1.subject]: GrantChangedV1,
+  [ClusterChangedV1.subject]: ClusterChangedV1,
+  [RoleChangedV1.subject]: RoleChangedV1,
+  [SettingsChangedV1.subject]: SettingsChangedV1,
+  [AdminActionV1.subject]: AdminActionV1,
   [KubeconfigIssuedV1.subject]: KubeconfigIssuedV1,
   [KubeconfigRevokedV1.subject]: KubeconfigRevokedV1,
   [ProxyRequestV1.subject]: ProxyRequestV1,

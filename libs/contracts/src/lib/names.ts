@@ -8,13 +8,26 @@ export const SUBJECT_PREFIX = 'portcullis.v1';
 
 export const Subjects = {
   identityUserUpserted: 'portcullis.v1.identity.user.upserted',
+  identityUsersList: 'portcullis.v1.identity.users.list',
+  identityGroupsList: 'portcullis.v1.identity.groups.list',
   policyGrantChanged: 'portcullis.v1.policy.grant.changed',
+  policyClusterChanged: 'portcullis.v1.policy.cluster.changed',
+  policyRoleChanged: 'portcullis.v1.policy.role.changed',
+  policySettingsChanged: 'portcullis.v1.policy.settings.changed',
+  policyAdminAction: 'portcullis.v1.policy.admin.action',
+  policyEffectiveAccess: 'portcullis.v1.policy.access.effective',
   kubeconfigIssued: 'portcullis.v1.kubeconfig.issued',
   kubeconfigRevoked: 'portcullis.v1.kubeconfig.revoked',
+  kubeconfigIssue: 'portcullis.v1.kubeconfig.issue',
+  kubeconfigList: 'portcullis.v1.kubeconfig.list',
+  kubeconfigRevoke: 'portcullis.v1.kubeconfig.revoke',
+  kubeconfigRevokeUser: 'portcullis.v1.kubeconfig.revoke-user',
   proxyRequest: 'portcullis.v1.proxy.request',
   saProvisioned: 'portcullis.v1.sa.provisioned',
   saExpired: 'portcullis.v1.sa.expired',
   saTokenEnsure: 'portcullis.v1.sa.token.ensure',
+  saList: 'portcullis.v1.sa.list',
+  auditQuery: 'portcullis.v1.audit.query',
   deadLetterPrefix: 'portcullis.v1.deadletter',
 } as const;
 

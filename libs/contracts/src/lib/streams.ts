@@ -26,6 +26,10 @@ export const streamDefinitions: readonly StreamDefinition[] = [
     subjects: [
       `${Subjects.identityUserUpserted}`,
       `${Subjects.policyGrantChanged}`,
+      `${Subjects.policyClusterChanged}`,
+      `${Subjects.policyRoleChanged}`,
+      `${Subjects.policySettingsChanged}`,
+      `${Subjects.policyAdminAction}`,
       `${Subjects.kubeconfigIssued}`,
       `${Subjects.kubeconfigRevoked}`,
       `${Subjects.saProvisioned}`,

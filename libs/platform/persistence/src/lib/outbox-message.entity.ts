@@ -21,7 +21,7 @@ export class OutboxMessage {
   @Column('jsonb')
   payload!: Record<string, unknown>;
 
-  @Column('jsonb', { name: 'trace_carrier', default: () => `'{}'::jsonb` })
+  @Column('jsonb', { name: 'trace_carrier', default: () => `'{}'` })
   traceCarrier!: Record<string, string>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
