@@ -28,7 +28,13 @@ export type EffectiveAccessEntry = z.infer<typeof effectiveAccessEntry>;
 export const PolicyEffectiveAccessV1 = defineRequest({
   subject: Subjects.policyEffectiveAccess,
   request: z.object({ userId: z.string().min(1), groups: z.array(z.string().min(1)) }).strict(),
-  response: z.object({ entries: z.array(effectiveAccessEntry) }).strict(),
+  response: z
+    .object({
+      entries: z.array(effectiveAccessEntry),
+      /** The global setting: how long a kubeconfig issued now may live. */
+      kubeconfigValiditySeconds: z.number().int().positive(),
+    })
+    .strict(),
 });
 export type PolicyEffectiveAccessRequestV1 = RequestOf<typeof PolicyEffectiveAccessV1>;
 export type PolicyEffectiveAccessResponseV1 = ResponseOf<typeof PolicyEffectiveAccessV1>;
