@@ -12,6 +12,10 @@ const esmPackages = [
   'jose',
   'jsonpath-plus',
   'js-yaml',
+  'socks-proxy-agent',
+  'agent-base',
+  'http-proxy-agent',
+  'https-proxy-agent',
 ];
 
 const swcOptions = {

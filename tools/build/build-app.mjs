@@ -47,6 +47,20 @@ for (const file of files) {
   fs.writeFileSync(`${target}.map`, map);
 }
 
+// Static assets beside the code (the portal's page, for one) travel with it.
+function assets(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return assets(full);
+    return /\.(html|css|js|svg|png|ico|json)$/.test(entry.name) ? [full] : [];
+  });
+}
+for (const asset of assets(path.join(root, 'apps', app, 'src'))) {
+  const target = path.join(outDir, path.relative(root, asset));
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(asset, target);
+}
+
 // Stable entry points at the top of the output, whatever the source layout.
 fs.writeFileSync(path.join(outDir, 'main.js'), `require('./apps/${app}/src/main.js');\n`);
 fs.writeFileSync(path.join(outDir, 'migrate.js'), `require('./apps/${app}/src/migrate.js');\n`);

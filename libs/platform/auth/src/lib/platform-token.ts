@@ -5,8 +5,9 @@ export class PlatformTokenError extends Error {
   constructor(
     readonly code: 'missing' | 'invalid' | 'expired',
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'PlatformTokenError';
   }
 }
@@ -50,7 +51,7 @@ export class PlatformTokenVerifier {
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw new PlatformTokenError('expired', 'the platform token has expired');
-      throw new PlatformTokenError('invalid', 'the platform token is not valid');
+      throw new PlatformTokenError('invalid', 'the platform token is not valid', { cause: error });
     }
     const claims = validate(PlatformTokenClaimsV1, payload);
     if (!claims.ok) throw new PlatformTokenError('invalid', `the platform token's claims are malformed: ${claims.reason}`);

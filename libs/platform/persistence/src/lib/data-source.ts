@@ -33,6 +33,10 @@ export function serviceDataSourceOptions(options: ServiceDataSourceOptions): Dat
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: options.synchronize ?? false,
+    // gen_random_uuid() is built into PostgreSQL 13+; creating extensions needs superuser,
+    // which managed databases do not grant.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     // Fail a probe fast instead of hanging readiness while the server is unreachable.
     connectTimeoutMS: 3_000,
     extra: { max: 10, connectionTimeoutMillis: 3_000 },

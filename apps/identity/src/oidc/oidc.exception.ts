@@ -1,0 +1,18 @@
+export enum OidcErrorCode {
+  /** The IdP could not be reached or answered nonsense: not the person's fault. */
+  IdpUnavailable = 'IDP_UNAVAILABLE',
+  /** state or nonce did not match, or the callback was malformed: possibly a forged callback. */
+  InvalidCallback = 'INVALID_CALLBACK',
+  /** The IdP, or Portcullis, refused this person. */
+  AccessDenied = 'ACCESS_DENIED',
+}
+
+export class OidcException extends Error {
+  constructor(
+    readonly code: OidcErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OidcException';
+  }
+}
