@@ -195,6 +195,21 @@ describe('identity: sign-in through the organisation IdP', () => {
     expect((await browser.get(`${identityUrl}/api/me`)).status).toBe(401);
   });
 
+  it('shows admins the recent audit from the audit service, and refuses everyone else', async () => {
+    const admin = new BrowserClient();
+    await signIn(admin, identityUrl, 'alice', 'alice-password');
+    const developer = new BrowserClient();
+    await signIn(developer, identityUrl, 'bob', 'bob-password');
+
+    const forDeveloper = await developer.get(`${identityUrl}/api/audit/recent`);
+    // No audit service runs in this test: an honest 503, never an empty table.
+    const forAdmin = await admin.get(`${identityUrl}/api/audit/recent`);
+
+    expect(forDeveloper.status).toBe(403);
+    expect(forAdmin.status).toBe(503);
+    expect(JSON.parse(forAdmin.body)).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'The audit service is not answering; try again in a moment.' });
+  });
+
   it('answers the user directory over NATS for the admin API', async () => {
     const sut = new Requester(connection, 2_000);
 

@@ -1,5 +1,7 @@
 import { Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import {
+  AuditQueryResponseV1,
+  AuditQueryV1,
   EffectiveAccessEntry,
   KubeconfigIssueV1,
   KubeconfigListV1,
@@ -109,6 +111,16 @@ export class PortalController {
       .catch((error: unknown) => {
         throw portalError(error, 'kubeconfig-issuer');
       });
+  }
+
+  /** The admin view's recent-audit table; the audit service answers it. */
+  @Get('audit/recent')
+  @Header('Cache-Control', 'no-store')
+  async recentAudit(@Req() req: PortalRequest): Promise<AuditQueryResponseV1> {
+    if (!req.portal.user.admin) throw new PortalException(PortalErrorCode.Forbidden, 'Only Portcullis admins see the audit trail.');
+    return this.requester.request(AuditQueryV1, { filter: {}, after: null, first: 25 }).catch((error: unknown) => {
+      throw portalError(error, 'audit');
+    });
   }
 
   @Post('logout')

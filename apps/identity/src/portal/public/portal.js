@@ -124,7 +124,7 @@ async function loadAudit() {
     for (const event of events) {
       const row = document.createElement('tr');
       cell(row, formatTime(event.occurredAt));
-      cell(row, event.userEmail || event.userId || '');
+      cell(row, event.userId || '');
       cell(row, event.cluster || '');
       cell(row, event.verb);
       cell(row, [event.resource, event.subresource].filter(Boolean).join('/'));
