@@ -28,7 +28,9 @@ try {
   process.exit(1);
 }
 
-const env = { ...process.env, DATABASE_URL: stack.databaseUrl, NATS_URL: stack.natsUrl };
+const { ensureChromium } = await import('./ensure-chromium.mjs');
+const chromium = ensureChromium();
+const env = { ...process.env, DATABASE_URL: stack.databaseUrl, NATS_URL: stack.natsUrl, ...(chromium ? { CHROMIUM_PATH: chromium } : {}) };
 const stopStack = () => stack.stop();
 process.once('SIGINT', () => void stopStack().then(() => process.exit(130)));
 process.once('SIGTERM', () => void stopStack().then(() => process.exit(143)));

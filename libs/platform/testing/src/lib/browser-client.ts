@@ -1,3 +1,6 @@
+import { currentEnvironment } from '@portcullis/platform/config';
+import fs from 'node:fs';
+
 /**
  * A minimal browser stand-in for HTTP flows across servers: it keeps cookies per host (ignoring
  * the Secure flag, as browsers do for loopback), follows redirects, and records every hop.
@@ -90,4 +93,11 @@ export class BrowserClient {
       else jar?.set(name, value);
     }
   }
+}
+
+/** Debian's Chromium for browser tests: CHROMIUM_PATH (set by `npm test`) or the usual path. */
+export function chromiumPath(): string | null {
+  const fromEnv = currentEnvironment()['CHROMIUM_PATH'];
+  if (fromEnv && fs.existsSync(fromEnv)) return fromEnv;
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((candidate) => fs.existsSync(candidate)) ?? null;
 }
