@@ -16,6 +16,8 @@ export const Subjects = {
   policySettingsChanged: 'portcullis.v1.policy.settings.changed',
   policyAdminAction: 'portcullis.v1.policy.admin.action',
   policyEffectiveAccess: 'portcullis.v1.policy.access.effective',
+  policyClusterLookup: 'portcullis.v1.policy.cluster.lookup',
+  policyClusterCredential: 'portcullis.v1.policy.cluster.credential',
   kubeconfigIssued: 'portcullis.v1.kubeconfig.issued',
   kubeconfigRevoked: 'portcullis.v1.kubeconfig.revoked',
   kubeconfigIssue: 'portcullis.v1.kubeconfig.issue',
