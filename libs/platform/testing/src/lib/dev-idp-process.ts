@@ -32,7 +32,7 @@ export class DevIdpProcess {
   }
 
   async reconfigure(configYaml: string): Promise<void> {
-    await this.stop();
+    await this.halt();
     fs.writeFileSync(this.configFile, configYaml);
     await this.launch();
   }
@@ -63,6 +63,11 @@ export class DevIdpProcess {
   }
 
   async stop(): Promise<void> {
+    await this.halt();
+    fs.rmSync(path.dirname(this.configFile), { recursive: true, force: true });
+  }
+
+  private async halt(): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;

@@ -1,0 +1,2 @@
+export { DevIdentityProvider, type DevIdentityProviderOptions } from './dev-identity-provider';
+export { DevIdpConfigError } from './config/dev-idp-config';
