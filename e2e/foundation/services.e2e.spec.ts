@@ -1,4 +1,8 @@
-import { dropSchema, NatsServerProcess, ServiceProcess, stackEnvironment, uniqueName, waitFor } from '@portcullis/platform/testing';
+import { DevSecrets, devServiceEnvironment, ensureDevSecrets } from '@portcullis/local-stack';
+import { dropSchema, freePort, NatsServerProcess, ServiceProcess, stackEnvironment, uniqueName, waitFor } from '@portcullis/platform/testing';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const services = ['identity', 'policy', 'kubeconfig-issuer', 'proxy', 'sa-provisioner', 'audit'];
 const { databaseUrl, natsUrl } = stackEnvironment();
@@ -8,8 +12,29 @@ async function probe(url: string): Promise<{ status: number; body: string }> {
   return { status: response.status, body: await response.text() };
 }
 
-function serviceEnv(schema: string, nats = natsUrl) {
-  return { HTTP_PORT: '0', DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, DATABASE_MIGRATE_ON_START: 'true', NATS_URL: nats };
+const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-secrets-'));
+let secrets: DevSecrets;
+let proxyPort: number;
+
+beforeAll(async () => {
+  secrets = await ensureDevSecrets(secretsDir);
+  proxyPort = await freePort();
+});
+
+afterAll(() => fs.rmSync(secretsDir, { recursive: true, force: true }));
+
+/** What `npm start` gives a service; the IdP is never contacted before someone signs in. */
+function serviceEnv(service: string, schema: string, nats = natsUrl) {
+  const endpoints = {
+    databaseUrl,
+    natsUrl: nats,
+    identityUrl: 'http://127.0.0.1:3001',
+    idpIssuer: 'http://127.0.0.1:5556',
+    idpClientId: 'portcullis',
+    idpClientSecret: 'not-used-here',
+    proxyPublicUrl: `https://127.0.0.1:${proxyPort}`,
+  };
+  return { ...devServiceEnvironment(service, secrets, endpoints), HTTP_PORT: '0', DATABASE_SCHEMA: schema, DATABASE_MIGRATE_ON_START: 'true' };
 }
 
 describe('every service, started from its entry point', () => {
@@ -22,7 +47,7 @@ describe('every service, started from its entry point', () => {
   });
 
   it('boots, migrates its schema, and reports alive, ready and metrics', async () => {
-    for (const name of services) started.push(new ServiceProcess(name, serviceEnv(`${run}_${name.replace(/-/g, '_')}`)));
+    for (const name of services) started.push(new ServiceProcess(name, serviceEnv(name, `${run}_${name.replace(/-/g, '_')}`)));
 
     for (const service of started) {
       const url = await waitFor(() => service.readyUrl(), `${service.name} to log ready`, 60_000);
@@ -53,7 +78,7 @@ describe('readiness follows NATS', () => {
   });
 
   it('turns false when NATS stops and true again when it returns, without a restart', async () => {
-    service = new ServiceProcess('audit', serviceEnv(schema, nats.url));
+    service = new ServiceProcess('audit', serviceEnv('audit', schema, nats.url));
     const url = await waitFor(() => service.readyUrl(), 'audit to log ready', 60_000);
     expect((await probe(`${url}/readyz`)).status).toBe(200);
 
@@ -74,7 +99,7 @@ describe('readiness follows NATS', () => {
 
 describe('configuration errors', () => {
   it('stop a service with one line naming the missing variable', async () => {
-    const service = new ServiceProcess('policy', { HTTP_PORT: '0', DATABASE_URL: undefined, NATS_URL: natsUrl });
+    const service = new ServiceProcess('policy', { ...serviceEnv('policy', 'unused'), DATABASE_URL: undefined });
 
     const exit = await service.exited;
 

@@ -1,0 +1,31 @@
+/** The codes callers of the kubeconfig requests act on; they travel as NATS reply codes unchanged. */
+export enum KubeconfigErrorCode {
+  NoAccess = 'NO_ACCESS',
+  PolicyUnavailable = 'POLICY_UNAVAILABLE',
+  NotFound = 'NOT_FOUND',
+}
+
+export class KubeconfigException extends Error {
+  constructor(
+    readonly code: KubeconfigErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeconfigException';
+  }
+}
+
+/**
+ * The NATS mapper: only domain codes reach the caller. Anything else (a database error also
+ * carries a string `code`) becomes a plain error, which the responder logs with an id and
+ * answers as INTERNAL.
+ */
+export function toReplyError(error: unknown): Error {
+  if (!(error instanceof KubeconfigException)) return new Error('kubeconfig request failed', { cause: error });
+  switch (error.code) {
+    case KubeconfigErrorCode.NoAccess:
+    case KubeconfigErrorCode.PolicyUnavailable:
+    case KubeconfigErrorCode.NotFound:
+      return error;
+  }
+}
