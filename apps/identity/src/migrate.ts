@@ -1,6 +1,5 @@
 // Separate entry point: applies this service's migrations and exits (Nx target `migrate`).
 import { migrateService } from '@portcullis/platform/service';
-import { loadIdentityConfig } from './config/identity.config';
 import { identityEntities, identityMigrations } from './database/identity.migrations';
 
-void migrateService({ service: 'identity', loadConfig: loadIdentityConfig, entities: identityEntities, migrations: identityMigrations });
+void migrateService({ service: 'identity', entities: identityEntities, migrations: identityMigrations });

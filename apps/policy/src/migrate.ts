@@ -1,6 +1,5 @@
 // Separate entry point: applies this service's migrations and exits (Nx target `migrate`).
 import { migrateService } from '@portcullis/platform/service';
-import { loadPolicyConfig } from './config/policy.config';
 import { policyEntities, policyMigrations } from './database/policy.migrations';
 
-void migrateService({ service: 'policy', loadConfig: loadPolicyConfig, entities: policyEntities, migrations: policyMigrations });
+void migrateService({ service: 'policy', entities: policyEntities, migrations: policyMigrations });

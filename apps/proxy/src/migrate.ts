@@ -1,6 +1,5 @@
 // Separate entry point: applies this service's migrations and exits (Nx target `migrate`).
 import { migrateService } from '@portcullis/platform/service';
-import { loadProxyConfig } from './config/proxy.config';
 import { proxyEntities, proxyMigrations } from './database/proxy.migrations';
 
-void migrateService({ service: 'proxy', loadConfig: loadProxyConfig, entities: proxyEntities, migrations: proxyMigrations });
+void migrateService({ service: 'proxy', entities: proxyEntities, migrations: proxyMigrations });

@@ -3,7 +3,7 @@ import { ConfigError, redactConfig } from '@portcullis/platform/config';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadKubeconfigIssuerConfig, loadKubeconfigIssuerMigrationConfig } from './kubeconfig-issuer.config';
+import { loadKubeconfigIssuerConfig } from './kubeconfig-issuer.config';
 
 describe(loadKubeconfigIssuerConfig.name, () => {
   let dir: string;
@@ -83,12 +83,5 @@ describe(loadKubeconfigIssuerConfig.name, () => {
     expect(configError({ KUBECONFIG_CA_CERT_FILE: pki.proxyCertFile, KUBECONFIG_CA_KEY_FILE: pki.proxyKeyFile })).toBe(
       'Invalid configuration: KUBECONFIG_CA_CERT_FILE is invalid, expects an unexpired CA certificate (basicConstraints CA:TRUE)',
     );
-  });
-
-  it('lets the migrate entry point run with the database alone, without the CA key', () => {
-    const sut = loadKubeconfigIssuerMigrationConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/portcullis', NATS_URL: 'nats://127.0.0.1:4222' });
-
-    expect(sut).toMatchObject({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/portcullis', HTTP_PORT: 3003 });
-    expect(sut).not.toHaveProperty('KUBECONFIG_CA_KEY_FILE');
   });
 });

@@ -35,11 +35,6 @@ const kubeconfigIssuerConfigShape = {
   PROXY_CA_CERT_FILE: certificateFile("a readable PEM file with the CA certificate of the proxy's serving certificate"),
 };
 
-/** What the migrate entry point needs: the database, not the CA key (it runs with the least it can). */
-export function loadKubeconfigIssuerMigrationConfig(env?: EnvSource) {
-  return loadServiceConfig({ HTTP_PORT: kubeconfigIssuerConfigShape.HTTP_PORT }, env);
-}
-
 export type KubeconfigIssuerConfig = ReturnType<typeof loadKubeconfigIssuerConfig>;
 
 export function loadKubeconfigIssuerConfig(env?: EnvSource) {

@@ -6,3 +6,4 @@ export * from './lib/stream-setup';
 export * from './lib/messaging.errors';
 export * from './lib/messaging-logger';
 export * from './lib/message-headers';
+export * from './lib/batch-consumer';

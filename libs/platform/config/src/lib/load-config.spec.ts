@@ -1,4 +1,4 @@
-import { loadServiceConfig } from './service-config';
+import { loadDatabaseConfig, loadServiceConfig } from './service-config';
 import { ConfigError, redactConfig } from './load-config';
 
 const validEnv = {
@@ -65,3 +65,11 @@ function catchError(fn: () => unknown): Error {
   }
   throw new Error('expected an error');
 }
+
+describe('loadDatabaseConfig', () => {
+  it('needs only the database, so a migrate job runs without the service secrets', () => {
+    const sut = loadDatabaseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/portcullis' });
+
+    expect(sut).toEqual({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/portcullis', LOG_LEVEL: 'info' });
+  });
+});

@@ -26,6 +26,19 @@ export const serviceConfigShape = {
 
 export type ServiceConfig = z.infer<z.ZodObject<typeof serviceConfigShape>>;
 
+/** What the migrate entry points need, and nothing else: they run with the least they can. */
+const databaseConfigShape = {
+  DATABASE_URL: serviceConfigShape.DATABASE_URL,
+  DATABASE_SCHEMA: serviceConfigShape.DATABASE_SCHEMA,
+  LOG_LEVEL: serviceConfigShape.LOG_LEVEL,
+};
+
+export type DatabaseConfig = z.infer<z.ZodObject<typeof databaseConfigShape>>;
+
+export function loadDatabaseConfig(env: EnvSource = process.env): DatabaseConfig {
+  return loadConfig(databaseConfigShape, env);
+}
+
 export function loadServiceConfig<Extra extends Record<string, z.ZodType>>(
   extra: Extra,
   env: EnvSource = process.env,

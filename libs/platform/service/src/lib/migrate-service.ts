@@ -1,12 +1,11 @@
-import { ServiceConfig } from '@portcullis/platform/config';
+import { loadDatabaseConfig } from '@portcullis/platform/config';
 import { loadConfigOrExit } from './load-config-or-exit';
 import { runMigrations, serviceDataSourceOptions, ServiceDataSourceOptions } from '@portcullis/platform/persistence';
 import { DataSource } from 'typeorm';
 import { createServiceLogger } from './service-logger';
 
-export interface MigrateOptions<C extends ServiceConfig> {
+export interface MigrateOptions {
   service: string;
-  loadConfig: () => C;
   entities: ServiceDataSourceOptions['entities'];
   migrations: ServiceDataSourceOptions['migrations'];
 }
@@ -15,8 +14,8 @@ export interface MigrateOptions<C extends ServiceConfig> {
  * The explicit migration command (an Nx target locally, a Job or init container in a cluster):
  * applies pending migrations to the service's schema and exits non-zero on any failure.
  */
-export async function migrateService<C extends ServiceConfig>(options: MigrateOptions<C>): Promise<void> {
-  const config = loadConfigOrExit(options.service, options.loadConfig);
+export async function migrateService(options: MigrateOptions): Promise<void> {
+  const config = loadConfigOrExit(options.service, () => loadDatabaseConfig());
   const logger = createServiceLogger(options.service, config.LOG_LEVEL);
   const schema = config.DATABASE_SCHEMA ?? options.service.replace(/-/g, '_');
   const dataSource = new DataSource(
