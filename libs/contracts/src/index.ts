@@ -19,3 +19,6 @@ export * from './policy/role-changed.v1';
 export * from './policy/settings-changed.v1';
 export * from './policy/admin-action.v1';
 export * from './kubeconfig/kubeconfig-requests.v1';
+export * from './sa/sa-list.v1';
+export * from './audit/audit-query.v1';
+export * from './policy/cluster-lookup.v1';

@@ -1,8 +1,13 @@
 import { MigrationInterface } from 'typeorm';
+import { ClusterEntity } from '../clusters/cluster.entity';
+import { GrantEntity } from '../grants/grant.entity';
+import { RoleEntity } from '../roles/role.entity';
+import { GlobalSettingsEntity } from '../settings/global-settings.entity';
+import { CreateClustersRolesGrantsAndSettings1795859857435 } from './migrations/1795859857435-CreateClustersRolesGrantsAndSettings';
+import { SeedBuiltInRolesAndSettings1795859857436 } from './migrations/1795859857436-SeedBuiltInRolesAndSettings';
 
 /** This service's own migrations, oldest first; the platform's (outbox, processed events) are added by the platform. */
-export const policyMigrations: Array<new () => MigrationInterface> = [];
+export const policyMigrations: Array<new () => MigrationInterface> = [CreateClustersRolesGrantsAndSettings1795859857435, SeedBuiltInRolesAndSettings1795859857436];
 
 /** This service's own entities. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM takes entity classes as plain constructors
-export const policyEntities: Function[] = [];
+export const policyEntities = [ClusterEntity, RoleEntity, GrantEntity, GlobalSettingsEntity];

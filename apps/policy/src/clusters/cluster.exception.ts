@@ -1,0 +1,15 @@
+import { DomainException } from '../errors/domain.exception';
+
+export enum ClusterErrorCode {
+  NotFound = 'CLUSTER_NOT_FOUND',
+  NameTaken = 'CLUSTER_NAME_TAKEN',
+  /** A malformed name, URL, CA bundle, label, credential or timeout. */
+  InvalidInput = 'CLUSTER_INVALID_INPUT',
+  /** Registration checks the API server with the credential; these say why that failed. */
+  Unreachable = 'CLUSTER_UNREACHABLE',
+  TlsFailed = 'CLUSTER_TLS_FAILED',
+  CredentialRejected = 'CLUSTER_CREDENTIAL_REJECTED',
+  UnexpectedAnswer = 'CLUSTER_UNEXPECTED_ANSWER',
+}
+
+export class ClusterException extends DomainException<ClusterErrorCode> {}
