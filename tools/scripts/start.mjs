@@ -1,48 +1,43 @@
-// `npm start`: install what is missing, make PostgreSQL and NATS available, start every
-// service, wait until all are ready and print where they are. Ctrl-C stops everything.
+// `npm start`: install what is missing, make PostgreSQL and NATS available, start the
+// development IdP, a demo cluster (the Kubernetes API emulator) and every service, register the
+// demo cluster and its grants through the admin API, and print what to do next.
+// Ctrl-C stops everything it started.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from './ensure-deps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const services = [
-  { name: 'identity', port: 3001 },
-  { name: 'policy', port: 3002 },
-  { name: 'kubeconfig-issuer', port: 3003 },
-  { name: 'proxy', port: 3004 },
-  { name: 'sa-provisioner', port: 3005 },
-  { name: 'audit', port: 3006 },
-];
+const dataDir = path.join(root, '.data');
 const READY_TIMEOUT_MS = 60_000;
+const wanted = { identity: 3001, policy: 3002, 'kubeconfig-issuer': 3003, proxy: 3004, 'sa-provisioner': 3005, audit: 3006, proxyTls: 8443, idp: 5556, demoCluster: 6443 };
 
 ensureDependencies();
 const { ensureStack, freePort, StackError } = await import('../local-stack/local-stack.mjs');
+// The shared TypeScript helpers (secrets, per-service variables, demo setup) run through the
+// same on-the-fly compiler the services use.
+const require = createRequire(import.meta.url);
+require('@swc-node/register');
+const { ensureDevSecrets, devServiceEnvironment, setUpDemoCluster } = require('../local-stack/src/index.ts');
+const YAML = require('yaml');
 
 const startedAt = Date.now();
-let stack;
-try {
-  stack = await ensureStack({ dataDir: path.join(root, '.data') });
-} catch (error) {
-  console.error(error instanceof StackError ? `[stack] ${error.message}` : error);
-  process.exit(1);
-}
-
-const logDir = path.join(root, '.data', 'logs');
-fs.mkdirSync(logDir, { recursive: true });
 const children = [];
+let stack;
 let stopping = false;
 
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
-  console.log('\n[start] stopping services');
+  console.log('\n[start] stopping');
   await Promise.all(
-    children.map(
+    [...children].reverse().map(
       ({ child }) =>
         new Promise((resolve) => {
-          if (child.exitCode !== null) return resolve();
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
           const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
           child.once('exit', () => {
             clearTimeout(timer);
@@ -52,73 +47,143 @@ async function stopAll(code) {
         }),
     ),
   );
-  await stack.stop();
+  await stack?.stop();
   process.exit(code);
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-const { default: net } = await import('node:net');
+function fail(message) {
+  console.error(`[start] ${message}`);
+  return stopAll(1);
+}
+
 const portInUse = (port) =>
   new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
+const ports = {};
+for (const [name, port] of Object.entries(wanted)) ports[name] = (await portInUse(port)) ? await freePort() : port;
 
-for (const service of services) {
-  if (await portInUse(service.port)) service.port = await freePort();
-  const logFile = path.join(logDir, `${service.name}.log`);
+try {
+  stack = await ensureStack({ dataDir });
+} catch (error) {
+  console.error(error instanceof StackError ? `[stack] ${error.message}` : error);
+  process.exit(1);
+}
+
+const logDir = path.join(dataDir, 'logs');
+fs.mkdirSync(logDir, { recursive: true });
+
+/** Starts a child with its output in .data/logs/<name>.log; resolves with the first stdout line matching `readyLine`. */
+function launch(name, args, env, readyLine) {
+  const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${service.name}/src/main.ts`], {
-    cwd: root,
-    stdio: ['ignore', out, out],
-    env: {
-      ...process.env,
-      HTTP_PORT: String(service.port),
-      DATABASE_URL: stack.databaseUrl,
-      NATS_URL: stack.natsUrl,
-      DATABASE_MIGRATE_ON_START: 'true',
-    },
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], { cwd: root, stdio: ['ignore', 'pipe', out], env: { ...process.env, ...env } });
+  children.push({ name, child, logFile });
+  let buffered = '';
+  const ready = new Promise((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      fs.appendFileSync(logFile, chunk);
+      buffered += chunk.toString();
+      const match = readyLine && buffered.match(readyLine);
+      if (match) resolve(match);
+    });
   });
   child.on('exit', (code) => {
-    if (!stopping) {
-      console.error(`[start] ${service.name} exited with code ${code}; its log: ${path.relative(root, logFile)}`);
-      void stopAll(1);
-    }
+    if (!stopping) void fail(`${name} exited with code ${code}; its log: ${path.relative(root, logFile)}`);
   });
-  children.push({ ...service, child, logFile });
+  return ready;
+}
+
+const secrets = await ensureDevSecrets(dataDir);
+const identityUrl = `http://127.0.0.1:${ports.identity}`;
+
+// The dev IdP's client must list identity's real callback URL, whatever port identity got.
+const idpConfig = YAML.parse(fs.readFileSync(path.join(root, 'tools/dev-idp/dev-users.yaml'), 'utf8'));
+for (const client of idpConfig.clients) {
+  client.redirect_uris = [`${identityUrl}/auth/callback`];
+  client.post_logout_redirect_uris = [`${identityUrl}/`];
+}
+const idpConfigFile = path.join(dataDir, 'dev-idp.yaml');
+fs.writeFileSync(idpConfigFile, YAML.stringify(idpConfig));
+const demoKubeconfig = path.join(dataDir, 'demo-cluster-admin.kubeconfig');
+
+const [idpReady, clusterReady] = await Promise.all([
+  launch('dev-idp', ['tools/dev-idp/src/main.ts', '--port', String(ports.idp), '--config', idpConfigFile], {}, /^ready (\S+)$/m),
+  launch('demo-cluster', ['tools/kube-emulator/src/main.ts', '--port', String(ports.demoCluster), '--kubeconfig', demoKubeconfig, '--seed', 'tools/local-stack/demo-cluster.yaml'], {}, /^ready (\S+)$/m),
+]);
+const idpIssuer = idpReady[1];
+const client = idpConfig.clients[0];
+const endpoints = {
+  databaseUrl: stack.databaseUrl,
+  natsUrl: stack.natsUrl,
+  identityUrl,
+  idpIssuer,
+  idpClientId: client.client_id,
+  idpClientSecret: client.client_secret,
+  proxyPublicUrl: `https://127.0.0.1:${ports.proxyTls}`,
+};
+
+const services = ['identity', 'policy', 'kubeconfig-issuer', 'proxy', 'sa-provisioner', 'audit'];
+for (const service of services) {
+  void launch(service, [`apps/${service}/src/main.ts`], {
+    ...devServiceEnvironment(service, secrets, endpoints),
+    HTTP_PORT: String(ports[service]),
+    DATABASE_MIGRATE_ON_START: 'true',
+  });
 }
 
 async function ready(port) {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
-    return response.ok;
+    return (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) })).ok;
   } catch {
     return false;
   }
 }
-
 const deadline = Date.now() + READY_TIMEOUT_MS;
-const pending = new Set(children.map((c) => c.name));
+const pending = new Set(services);
 while (pending.size && Date.now() < deadline && !stopping) {
-  for (const service of children) {
-    if (pending.has(service.name) && (await ready(service.port))) pending.delete(service.name);
-  }
+  for (const service of [...pending]) if (await ready(ports[service])) pending.delete(service);
   if (pending.size) await new Promise((resolve) => setTimeout(resolve, 250));
 }
 if (stopping) await new Promise(() => undefined);
-if (pending.size) {
-  console.error(`[start] not ready after ${READY_TIMEOUT_MS / 1000} s: ${[...pending].join(', ')} (logs in .data/logs/)`);
-  await stopAll(1);
+if (pending.size) await fail(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${[...pending].join(', ')} (logs in .data/logs/)`);
+
+const admin = YAML.parse(fs.readFileSync(demoKubeconfig, 'utf8'));
+try {
+  await setUpDemoCluster({
+    policyUrl: `http://127.0.0.1:${ports.policy}`,
+    identityUrl,
+    signingKeysFile: secrets.signingKeysFile,
+    cluster: {
+      server: clusterReady[1],
+      caBundle: Buffer.from(admin.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+      token: admin.users[0].user.token,
+    },
+  });
+} catch (error) {
+  await fail(`registering the demo cluster failed: ${error.message}`);
 }
 
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-console.log(`\nPortcullis is running (all ${children.length} services ready in ${seconds} s):\n`);
-for (const service of children) {
-  console.log(`  ${service.name.padEnd(18)} http://127.0.0.1:${service.port}   (/healthz /readyz /metrics)`);
-}
-console.log(`\n  PostgreSQL         ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
-console.log(`  NATS (JetStream)   ${stack.natsUrl}`);
-console.log('\nLogs (JSON): .data/logs/<service>.log');
-console.log('Next: curl http://127.0.0.1:3004/readyz to check a service; Ctrl-C stops everything.');
+console.log(`
+Portcullis is running (all ${services.length} services ready in ${seconds} s).
+
+  Portal              ${identityUrl}   sign in as alice / alice-password (admin) or bob / bob-password (developer)
+  Admin API (GraphQL) http://127.0.0.1:${ports.policy}/graphql   (Authorization: Bearer <token from ${identityUrl}/api/token>)
+  Proxy (kubectl)     ${endpoints.proxyPublicUrl}
+  Identity provider   ${idpIssuer}   (users in tools/dev-idp/dev-users.yaml)
+  Demo cluster        ${clusterReady[1]}   (registered as "demo"; admin kubeconfig ${path.relative(root, demoKubeconfig)})
+`);
+for (const service of services) console.log(`  ${service.padEnd(19)} http://127.0.0.1:${ports[service]}   /healthz /readyz /metrics`);
+console.log(`
+  PostgreSQL          ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+  NATS (JetStream)    ${stack.natsUrl}
+  Logs (JSON)         .data/logs/<name>.log
+
+Next: open ${identityUrl}, sign in as bob, download your kubeconfig, then
+  kubectl --kubeconfig ~/Downloads/portcullis-kubeconfig.yaml -n team-a get pods
+Ctrl-C stops everything.`);

@@ -1,1 +1,2 @@
 export * from './dev-environment';
+export * from './demo-setup';
