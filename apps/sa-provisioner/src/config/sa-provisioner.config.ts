@@ -1,7 +1,33 @@
 import { EnvSource, httpPort, loadServiceConfig } from '@portcullis/platform/config';
+import { z } from 'zod';
+
+const milliseconds = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback).describe(`milliseconds (${min}-${max})`);
+
+const seconds = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback).describe(`seconds (${min}-${max})`);
 
 const saProvisionerConfigShape = {
   HTTP_PORT: httpPort(3005),
+  JIT_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'not a DNS label')
+    .default('portcullis-system')
+    .describe('a Kubernetes namespace name (DNS label) that holds the JIT ServiceAccounts on every cluster'),
+  // Kubernetes refuses TokenRequests shorter than 10 minutes; a day bounds what a leaked token is worth.
+  JIT_TOKEN_TTL_SECONDS: seconds(600, 86_400, 3_600),
+  // Per call to a cluster's API server, connecting included. Short, so the proxy hears
+  // CLUSTER_UNREACHABLE from us before its own request to us times out.
+  CLUSTER_REQUEST_TIMEOUT_MS: milliseconds(100, 60_000, 3_000),
+  // The management credential stays in memory at most this long (then policy is asked again).
+  CLUSTER_CREDENTIAL_CACHE_SECONDS: seconds(1, 600, 60),
+  // How often the idle expiry / pending removal / re-binding loop runs when nothing wakes it.
+  SA_SWEEP_INTERVAL_MS: milliseconds(100, 3_600_000, 30_000),
+  // Request events are coalesced per person and cluster for this long before one batched write.
+  ACTIVITY_FLUSH_INTERVAL_MS: milliseconds(10, 60_000, 1_000),
+  // An unrecorded managed ServiceAccount younger than this may be another replica's provisioning
+  // in flight (its record is written last), so the start-up reconciliation leaves it alone.
+  ORPHAN_MIN_AGE_SECONDS: seconds(0, 86_400, 300),
 };
 
 export type SaProvisionerConfig = ReturnType<typeof loadSaProvisionerConfig>;

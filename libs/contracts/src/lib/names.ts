@@ -46,6 +46,9 @@ export const DurableConsumers = {
   auditRequests: 'audit-requests',
   auditState: 'audit-state',
   provisionerRequests: 'sa-provisioner-requests',
-  provisionerState: 'sa-provisioner-state',
+  provisionerGrantChanged: 'sa-provisioner-grant-changed',
+  provisionerRoleChanged: 'sa-provisioner-role-changed',
+  provisionerClusterChanged: 'sa-provisioner-cluster-changed',
+  provisionerKubeconfigRevoked: 'sa-provisioner-kubeconfig-revoked',
   proxyState: 'proxy-state',
 } as const;

@@ -53,6 +53,11 @@ export const streamDefinitions: readonly StreamDefinition[] = [
   },
 ];
 
+/** One durable consumer of one state event type (STYLE: one consumer per event type). */
+function stateConsumer(durable: string, subject: string): ConsumerDefinition {
+  return { stream: Streams.state, durable, filterSubjects: [subject], maxDeliver: 10, ackWaitSeconds: 30 };
+}
+
 export const consumerDefinitions = {
   auditRequests: {
     stream: Streams.requests,
@@ -68,6 +73,10 @@ export const consumerDefinitions = {
     maxDeliver: 10,
     ackWaitSeconds: 30,
   },
+  provisionerGrantChanged: stateConsumer(DurableConsumers.provisionerGrantChanged, Subjects.policyGrantChanged),
+  provisionerRoleChanged: stateConsumer(DurableConsumers.provisionerRoleChanged, Subjects.policyRoleChanged),
+  provisionerClusterChanged: stateConsumer(DurableConsumers.provisionerClusterChanged, Subjects.policyClusterChanged),
+  provisionerKubeconfigRevoked: stateConsumer(DurableConsumers.provisionerKubeconfigRevoked, Subjects.kubeconfigRevoked),
 } as const satisfies Record<string, ConsumerDefinition>;
 
 export function deadLetterSubject(durable: string): string {

@@ -89,9 +89,19 @@ export class RequestInfoParser {
   }
 }
 
+/** Segments are percent-decoded, as the apiserver routes on the decoded path (names may hold `:`). */
 function splitPath(path: string): string[] {
   const trimmed = path.replace(/^\/+|\/+$/g, '');
-  return trimmed ? trimmed.split('/') : [];
+  return trimmed ? trimmed.split('/').map(decodeSegment) : [];
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // A malformed escape names nothing that exists; the lookup then answers NotFound.
+    return segment;
+  }
 }
 
 /** `watch` is true unless it parses as false; unparsable values count as true, as in the apiserver. */
