@@ -1,3 +1,4 @@
+import { ReplyError } from '@portcullis/platform/messaging';
 import {
   AuditEventStoredV1,
   AuditQueryRequestV1,
@@ -139,7 +140,7 @@ describe('operations forwarded to other services', () => {
       policy.serve(KubeconfigRevokeV1, async (request) => {
         revokeRequests.push(request);
         const found = issued.find((k) => k.kubeconfigId === request.kubeconfigId);
-        if (!found) throw Object.assign(new Error(`no kubeconfig ${request.kubeconfigId}`), { code: 'NOT_FOUND' });
+        if (!found) throw new ReplyError('NOT_FOUND', `no kubeconfig ${request.kubeconfigId}`);
         return { ...found, revokedAt: '2026-11-22T10:00:00.000Z' };
       });
       policy.serve(KubeconfigRevokeUserV1, async ({ userId }) => ({ revoked: userId === 'u-ada' ? [{ ...issued[0], revokedAt: '2026-11-22T10:00:00.000Z' }] : [] }));

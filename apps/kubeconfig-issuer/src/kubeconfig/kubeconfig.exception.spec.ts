@@ -1,3 +1,4 @@
+import { ReplyError } from '@portcullis/platform/messaging';
 import { KubeconfigErrorCode, KubeconfigException, toReplyError } from './kubeconfig.exception';
 
 describe(toReplyError.name, () => {
@@ -6,7 +7,7 @@ describe(toReplyError.name, () => {
 
     const sut = toReplyError(error);
 
-    expect(sut).toBe(error);
+    expect(sut).toBeInstanceOf(ReplyError);
     expect(sut).toMatchObject({ code: 'NOT_FOUND', message: 'no kubeconfig 42' });
   });
 

@@ -1,3 +1,4 @@
+import { ReplyError } from '@portcullis/platform/messaging';
 /** The codes callers of the kubeconfig requests act on; they travel as NATS reply codes unchanged. */
 export enum KubeconfigErrorCode {
   NoAccess = 'NO_ACCESS',
@@ -18,7 +19,7 @@ export class KubeconfigException extends Error {
 /**
  * The NATS mapper: only domain codes reach the caller. Anything else (a database error also
  * carries a string `code`) becomes a plain error, which the responder logs with an id and
- * answers as INTERNAL.
+ * answers as INTERNAL; only a ReplyError crosses the wire with its code.
  */
 export function toReplyError(error: unknown): Error {
   if (!(error instanceof KubeconfigException)) return new Error('kubeconfig request failed', { cause: error });
@@ -26,6 +27,6 @@ export function toReplyError(error: unknown): Error {
     case KubeconfigErrorCode.NoAccess:
     case KubeconfigErrorCode.PolicyUnavailable:
     case KubeconfigErrorCode.NotFound:
-      return error;
+      return new ReplyError(error.code, error.message);
   }
 }

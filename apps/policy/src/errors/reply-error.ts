@@ -1,3 +1,4 @@
+import { ReplyError } from '@portcullis/platform/messaging';
 import { DomainException } from './domain.exception';
 import { ErrorCategory, errorCategoryOf } from './error-category';
 
@@ -18,16 +19,6 @@ function replyCode(category: ErrorCategory): ReplyCode {
       return 'CONFLICT';
     case 'unavailable':
       return 'UNAVAILABLE';
-  }
-}
-
-export class ReplyError extends Error {
-  constructor(
-    readonly code: ReplyCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ReplyError';
   }
 }
 

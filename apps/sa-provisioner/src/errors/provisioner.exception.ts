@@ -1,3 +1,4 @@
+import { ReplyError } from '@portcullis/platform/messaging';
 /** The codes callers of the provisioner act on; they travel as NATS reply codes unchanged. */
 export enum ProvisionerErrorCode {
   /** The person has no grant on the cluster. */
@@ -25,7 +26,7 @@ export class ProvisionerException extends Error {
 /**
  * The NATS mapper: only domain codes reach the caller. Anything else (a database error also
  * carries a string `code`) becomes a plain error, which the responder logs with an id and
- * answers as INTERNAL.
+ * answers as INTERNAL; only a ReplyError crosses the wire with its code.
  */
 export function toReplyError(error: unknown): Error {
   if (!(error instanceof ProvisionerException)) return new Error('sa-provisioner request failed', { cause: error });
@@ -35,6 +36,6 @@ export function toReplyError(error: unknown): Error {
     case ProvisionerErrorCode.ClusterUnreachable:
     case ProvisionerErrorCode.ClusterFailed:
     case ProvisionerErrorCode.PolicyUnavailable:
-      return error;
+      return new ReplyError(error.code, error.message);
   }
 }

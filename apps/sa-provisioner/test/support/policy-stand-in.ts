@@ -6,7 +6,7 @@ import {
   PolicyEffectiveAccessV1,
   PolicyRule,
 } from '@portcullis/contracts';
-import { MessagingConnection, Responder, silentLogger } from '@portcullis/platform/messaging';
+import { MessagingConnection, ReplyError, Responder, silentLogger } from '@portcullis/platform/messaging';
 import { randomUUID } from 'node:crypto';
 
 export interface GrantOptions {
@@ -37,7 +37,7 @@ export class PolicyStandIn {
     this.responder.serve(PolicyClusterCredentialV1, async (request) => {
       this.credentialRequests.push(request.name);
       const cluster = this.clusters.get(request.name);
-      if (!cluster) throw Object.assign(new Error(`no cluster named ${request.name}`), { code: 'NOT_FOUND' });
+      if (!cluster) throw new ReplyError('NOT_FOUND', `no cluster named ${request.name}`);
       return cluster;
     });
   }

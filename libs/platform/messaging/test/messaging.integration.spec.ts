@@ -16,6 +16,7 @@ import {
   MessagingConnection,
   NoRespondersError,
   RemoteRequestError,
+  ReplyError,
   Requester,
   RequestTimeoutError,
   Responder,
@@ -183,7 +184,8 @@ describe('request/reply over NATS', () => {
     connection = await MessagingConnection.open({ url: natsUrl, name: 'request-reply-test' });
     responder = new Responder(connection, 'request-reply-test', silentLogger);
     responder.serve(Lookup, async ({ key }) => {
-      if (key === 'missing') throw Object.assign(new Error('no such key'), { code: 'NOT_FOUND' });
+      if (key === 'missing') throw new ReplyError('NOT_FOUND', 'no such key');
+      if (key === 'leaky') throw Object.assign(new Error('duplicate key value violates unique constraint "users_pkey"'), { code: '23505' });
       if (key === 'slow') await new Promise((resolve) => setTimeout(resolve, 1_000));
       if (key === 'bug') throw new Error('unexpected');
       return { value: key.toUpperCase() };
@@ -203,6 +205,13 @@ describe('request/reply over NATS', () => {
   it('carries a coded domain error back to the caller', async () => {
     const sut = new Requester(connection, 2_000);
     await expect(sut.request(Lookup, { key: 'missing' })).rejects.toMatchObject({ name: RemoteRequestError.name, code: 'NOT_FOUND', message: 'no such key' });
+  });
+
+  it('never forwards the code or message of an error that is not a ReplyError (a database error has both)', async () => {
+    const sut = new Requester(connection, 2_000);
+    const error = (await sut.request(Lookup, { key: 'leaky' }).catch((e: unknown) => e)) as RemoteRequestError;
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).not.toContain('users_pkey');
   });
 
   it('hides an unexpected failure behind an error id', async () => {

@@ -47,3 +47,18 @@ export class InvalidReplyError extends Error {
     this.name = 'InvalidReplyError';
   }
 }
+
+/**
+ * The only error whose code and message a Responder sends back. Each service's NATS mapper
+ * turns its domain exceptions into one; anything else (a database error also carries a string
+ * `code`, and SQL in its message) is answered as INTERNAL with a logged id.
+ */
+export class ReplyError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReplyError';
+  }
+}

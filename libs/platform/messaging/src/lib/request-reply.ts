@@ -10,6 +10,7 @@ import {
   InvalidReplyError,
   NoRespondersError,
   RemoteRequestError,
+  ReplyError,
   RequestTimeoutError,
 } from './messaging.errors';
 
@@ -77,11 +78,6 @@ function parseEnvelope(reply: Msg, subject: string): ReplyEnvelope {
   throw new InvalidReplyError(subject, 'reply is not a Portcullis reply envelope');
 }
 
-/** An error a handler throws on purpose, with a code the caller can act on. */
-export function isCodedError(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
-}
-
 /**
  * Answers one request subject. Replicas share the work through a queue group; a bad request
  * gets a BAD_REQUEST reply rather than silence, so callers do not wait for a timeout.
@@ -140,7 +136,7 @@ export class Responder {
       if (!checked.ok) throw new InvalidReplyError(contract.subject, checked.reason);
       return { ok: true, data: checked.value };
     } catch (error) {
-      if (isCodedError(error)) return { ok: false, error: { code: error.code, message: error.message } };
+      if (error instanceof ReplyError) return { ok: false, error: { code: error.code, message: error.message } };
       const errorId = randomUUID();
       this.logger.error({ err: error, errorId, subject: contract.subject }, 'request handler failed');
       return { ok: false, error: { code: ReplyErrorCode.internal, message: `internal error (id ${errorId})` } };
