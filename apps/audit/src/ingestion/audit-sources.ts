@@ -1,0 +1,189 @@
+import {
+  AdminActionV1,
+  ConsumerDefinition,
+  consumerDefinitions,
+  EventContract,
+  KubeconfigIssuedV1,
+  KubeconfigRevokedV1,
+  ProxyRequestV1,
+  SaExpiredV1,
+  SaProvisionedV1,
+  Streams,
+  Subjects,
+} from '@portcullis/contracts';
+import { DeliveryContext } from '@portcullis/platform/messaging';
+import { z } from 'zod';
+import { AuditRecord } from '../trail/audit-record';
+
+/**
+ * The durable consumers of the state events audit stores, one per event type. NEVER RENAME a
+ * durable: it is the consumer's position in the stream. They belong in the contracts' streams.ts
+ * next to `auditRequests`; they live here until they are moved there.
+ */
+export const auditStateConsumers = {
+  auditAdminActions: { stream: Streams.state, durable: 'audit-admin-actions', filterSubjects: [Subjects.policyAdminAction], maxDeliver: 10, ackWaitSeconds: 30 },
+  auditKubeconfigIssued: { stream: Streams.state, durable: 'audit-kubeconfig-issued', filterSubjects: [Subjects.kubeconfigIssued], maxDeliver: 10, ackWaitSeconds: 30 },
+  auditKubeconfigRevoked: { stream: Streams.state, durable: 'audit-kubeconfig-revoked', filterSubjects: [Subjects.kubeconfigRevoked], maxDeliver: 10, ackWaitSeconds: 30 },
+  auditSaProvisioned: { stream: Streams.state, durable: 'audit-sa-provisioned', filterSubjects: [Subjects.saProvisioned], maxDeliver: 10, ackWaitSeconds: 30 },
+  auditSaExpired: { stream: Streams.state, durable: 'audit-sa-expired', filterSubjects: [Subjects.saExpired], maxDeliver: 10, ackWaitSeconds: 30 },
+} as const satisfies Record<string, ConsumerDefinition>;
+
+/** One event type audit stores: where it comes from and how it becomes a record. */
+export interface AuditSource<C extends EventContract = EventContract> {
+  contract: C;
+  consumer: ConsumerDefinition;
+  toRecord: (event: z.infer<C['schema']>, delivery: DeliveryContext) => AuditRecord;
+}
+
+function source<C extends EventContract>(definition: AuditSource<C>): AuditSource {
+  return definition as unknown as AuditSource;
+}
+
+/** The trace of the message that carried a control-plane event (W3C traceparent: version-traceid-spanid-flags). */
+function traceIdOf(delivery: DeliveryContext): string | null {
+  const traceparent = delivery.headers?.get('traceparent') ?? '';
+  const traceId = traceparent.split('-')[1];
+  return traceId && /^[0-9a-f]{32}$/.test(traceId) ? traceId : null;
+}
+
+/** The request fields a control-plane record has no value for. */
+const noRequest = {
+  groups: [] as string[],
+  kubeconfigId: null,
+  cluster: null,
+  decision: 'allowed' as const,
+  apiGroup: '',
+  apiVersion: '',
+  subresource: '',
+  namespace: '',
+  path: '',
+  responseStatus: 200,
+  latencyMs: 0,
+  bytesIn: null,
+  bytesOut: null,
+  userAgent: '',
+  sourceAddress: '',
+};
+
+export const auditSources: AuditSource[] = [
+  source({
+    contract: ProxyRequestV1,
+    consumer: consumerDefinitions.auditRequests,
+    // Field by field: this runs for every request through the proxy, and spreads allocate.
+    toRecord: (event) => ({
+      id: event.id,
+      occurredAt: event.occurredAt,
+      kind: 'proxy.request',
+      userId: event.userId,
+      groups: event.groups,
+      kubeconfigId: event.kubeconfigId,
+      cluster: event.cluster,
+      decision: event.decision,
+      verb: event.verb,
+      apiGroup: event.apiGroup,
+      apiVersion: event.apiVersion,
+      resource: event.resource,
+      subresource: event.subresource,
+      namespace: event.namespace,
+      name: event.name,
+      path: event.path,
+      responseStatus: event.responseStatus,
+      latencyMs: event.latencyMs,
+      bytesIn: event.bytesIn,
+      bytesOut: event.bytesOut,
+      userAgent: event.userAgent,
+      sourceAddress: event.sourceAddress,
+      traceId: event.traceId,
+      details: null,
+    }),
+  }),
+  source({
+    contract: AdminActionV1,
+    consumer: auditStateConsumers.auditAdminActions,
+    toRecord: (event, delivery) => ({
+      ...noRequest,
+      id: event.id,
+      occurredAt: event.occurredAt,
+      kind: 'policy.admin.action',
+      userId: event.actor.userId,
+      decision: event.outcome === 'succeeded' ? 'allowed' : 'denied',
+      responseStatus: event.outcome === 'succeeded' ? 200 : 400,
+      verb: event.action,
+      resource: event.target.kind,
+      name: event.target.id ?? '',
+      traceId: traceIdOf(delivery),
+      details: { actorEmail: event.actor.email, before: event.before, after: event.after, outcome: event.outcome, error: event.error },
+    }),
+  }),
+  source({
+    contract: KubeconfigIssuedV1,
+    consumer: auditStateConsumers.auditKubeconfigIssued,
+    toRecord: (event, delivery) => ({
+      ...noRequest,
+      id: event.id,
+      occurredAt: event.occurredAt,
+      kind: 'kubeconfig.issued',
+      userId: event.userId,
+      groups: event.groups,
+      kubeconfigId: event.kubeconfigId,
+      verb: 'issue',
+      resource: 'kubeconfigs',
+      name: event.kubeconfigId,
+      traceId: traceIdOf(delivery),
+      details: { clusters: event.clusters, expiresAt: event.expiresAt },
+    }),
+  }),
+  source({
+    contract: KubeconfigRevokedV1,
+    consumer: auditStateConsumers.auditKubeconfigRevoked,
+    toRecord: (event, delivery) => ({
+      ...noRequest,
+      id: event.id,
+      occurredAt: event.occurredAt,
+      kind: 'kubeconfig.revoked',
+      userId: event.revokedBy,
+      kubeconfigId: event.kubeconfigId,
+      verb: 'revoke',
+      resource: 'kubeconfigs',
+      name: event.kubeconfigId,
+      traceId: traceIdOf(delivery),
+      details: { ownerUserId: event.userId, reason: event.reason, expiresAt: event.expiresAt },
+    }),
+  }),
+  source({
+    contract: SaProvisionedV1,
+    consumer: auditStateConsumers.auditSaProvisioned,
+    toRecord: (event, delivery) => ({
+      ...noRequest,
+      id: event.id,
+      occurredAt: event.occurredAt,
+      kind: 'sa.provisioned',
+      userId: event.userId,
+      cluster: event.cluster,
+      namespace: event.namespace,
+      verb: 'provision',
+      resource: 'serviceaccounts',
+      name: event.serviceAccount,
+      traceId: traceIdOf(delivery),
+      details: null,
+    }),
+  }),
+  source({
+    contract: SaExpiredV1,
+    consumer: auditStateConsumers.auditSaExpired,
+    toRecord: (event, delivery) => ({
+      ...noRequest,
+      id: event.id,
+      occurredAt: event.occurredAt,
+      kind: 'sa.expired',
+      userId: event.userId,
+      cluster: event.cluster,
+      namespace: event.namespace,
+      verb: 'expire',
+      resource: 'serviceaccounts',
+      name: event.serviceAccount,
+      traceId: traceIdOf(delivery),
+      details: { reason: event.reason },
+    }),
+  }),
+];

@@ -1,0 +1,64 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
+import fs from 'node:fs';
+import type { Logger } from 'pino';
+import { ClusterDirectory } from '../access/cluster-directory';
+import { EffectiveAccessCache } from '../access/effective-access.cache';
+import { PolicyEventsConsumer } from '../access/policy-events.consumer';
+import { StreamAccessReview } from '../access/stream-access.review';
+import { AuditTrail } from '../audit/audit-trail';
+import { ProxyConfig } from '../config/proxy.config';
+import { ClientCertificateVerifier } from '../credentials/client-certificate.verifier';
+import { ReadinessGateMiddleware } from '../health/readiness-gate.middleware';
+import { ProxyMetrics } from '../metrics/proxy-metrics';
+import { RevocationConsumer } from '../revocation/revocation.consumer';
+import { RevocationSet } from '../revocation/revocation-set';
+import { RequestInfoParser } from '../routing/request-info.parser';
+import { ServiceAccountExpiryConsumer } from '../tokens/service-account-expiry.consumer';
+import { ServiceAccountTokenCache } from '../tokens/service-account-token.cache';
+import { UpstreamPool } from '../upstream/upstream-pool';
+import { DataPlaneServer } from './data-plane.server';
+import { DataPlaneState } from './data-plane.state';
+import { OpenStreamRegistry } from './open-stream.registry';
+import { ProxyRequestHandler } from './proxy-request.handler';
+import { RequestGate } from './request-gate';
+import { UpgradeRequestHandler } from './upgrade-request.handler';
+
+/** The data plane and everything it decides with: credentials, revocations, access, tokens, upstreams, audit. */
+@Module({
+  providers: [
+    {
+      provide: ClientCertificateVerifier,
+      useFactory: (config: ProxyConfig) => new ClientCertificateVerifier(fs.readFileSync(config.KUBECONFIG_CA_CERT_FILE)),
+      inject: [SERVICE_CONFIG],
+    },
+    {
+      provide: UpstreamPool,
+      useFactory: (config: ProxyConfig, logger: Logger) => new UpstreamPool(config.UPSTREAM_CONNECT_TIMEOUT_MS, logger.child({ component: 'upstream' })),
+      inject: [SERVICE_CONFIG, ROOT_LOGGER],
+    },
+    { provide: RevocationSet, useFactory: () => new RevocationSet() },
+    { provide: RequestInfoParser, useFactory: () => new RequestInfoParser() },
+    DataPlaneState,
+    ProxyMetrics,
+    OpenStreamRegistry,
+    AuditTrail,
+    EffectiveAccessCache,
+    ClusterDirectory,
+    ServiceAccountTokenCache,
+    StreamAccessReview,
+    RevocationConsumer,
+    PolicyEventsConsumer,
+    ServiceAccountExpiryConsumer,
+    RequestGate,
+    ProxyRequestHandler,
+    UpgradeRequestHandler,
+    DataPlaneServer,
+  ],
+  exports: [DataPlaneServer, AuditTrail, RevocationConsumer, OpenStreamRegistry, StreamAccessReview],
+})
+export class DataPlaneModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ReadinessGateMiddleware).forRoutes('readyz');
+  }
+}

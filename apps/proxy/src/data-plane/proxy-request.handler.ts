@@ -1,0 +1,231 @@
+/*
+ * Trust model of request forwarding.
+ * - Trusts: nothing the client says about itself; only the connection's certificate (RequestGate).
+ * - Verifies: method, path and framing before anything else; identity, revocation and access
+ *   before any byte goes upstream.
+ * - Sends upstream: the client's request with its Authorization, Impersonate-*, X-Forwarded-*
+ *   and hop-by-hop headers removed, under the person's JIT ServiceAccount token.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
+import { context, propagation, Span, SpanKind, trace } from '@opentelemetry/api';
+import { randomUUID } from 'node:crypto';
+import { constants as http2Constants, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import type { Logger } from 'pino';
+import { ClusterDirectory } from '../access/cluster-directory';
+import { AuditTrail } from '../audit/audit-trail';
+import { RequestRecord } from '../audit/request-record';
+import { ProxyConfig } from '../config/proxy.config';
+import { internalErrorStatus, kubeStatusFor } from '../errors/kube-status';
+import { ProxyErrorCode, ProxyException } from '../errors/proxy.exception';
+import { ProxyMetrics } from '../metrics/proxy-metrics';
+import { parseClusterRoute, ClusterRoute } from '../routing/cluster-route';
+import { RequestInfo, RequestInfoParser } from '../routing/request-info.parser';
+import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/forwarded-headers';
+import { UpstreamPool } from '../upstream/upstream-pool';
+import { DataPlaneState } from './data-plane.state';
+import { abortClient, assertWellFormed, ClientRequest, ClientResponse, flushHeaders, hasRequestBody, isHttp2, pump } from './exchange';
+import { OpenStreamRegistry } from './open-stream.registry';
+import { Admission, RequestGate } from './request-gate';
+
+const tracer = trace.getTracer('portcullis-proxy');
+
+function traceIdOf(span: Span): string | null {
+  const spanContext = span.spanContext();
+  return trace.isSpanContextValid(spanContext) ? spanContext.traceId : null;
+}
+
+/** The connection failure under node's "stream cancelled" wrapper, as `CODE: message`. */
+function describeFailure(error: NodeJS.ErrnoException): string {
+  const cause = (error.cause as NodeJS.ErrnoException | undefined) ?? error;
+  return `${cause.code ?? 'error'}: ${cause.message}`;
+}
+
+/** Every ordinary (non-upgrade) request of the data plane, HTTP/1.1 and HTTP/2 alike. */
+@Injectable()
+export class ProxyRequestHandler {
+  private readonly logger: Logger;
+  private readonly maxHeaderBytes: number;
+
+  constructor(
+    private readonly gate: RequestGate,
+    private readonly clusters: ClusterDirectory,
+    private readonly pool: UpstreamPool,
+    private readonly streams: OpenStreamRegistry,
+    private readonly audit: AuditTrail,
+    private readonly metrics: ProxyMetrics,
+    private readonly parser: RequestInfoParser,
+    private readonly state: DataPlaneState,
+    @Inject(SERVICE_CONFIG) config: ProxyConfig,
+    @Inject(ROOT_LOGGER) rootLogger: Logger,
+  ) {
+    this.logger = rootLogger.child({ component: 'data-plane' });
+    this.maxHeaderBytes = config.MAX_HEADER_BYTES;
+  }
+
+  readonly handle = (request: ClientRequest, response: ClientResponse): void => {
+    const span = tracer.startSpan(`proxy ${request.method}`, { kind: SpanKind.SERVER, root: true });
+    const record = new RequestRecord(
+      request.method ?? '',
+      request.url ?? '',
+      String(request.headers['user-agent'] ?? ''),
+      request.socket?.remoteAddress ?? '',
+      traceIdOf(span),
+    );
+    response.once('close', () => this.finish(record, span));
+    void context.with(trace.setSpan(context.active(), span), () => this.process(request, response, record));
+  };
+
+  private async process(request: ClientRequest, response: ClientResponse, record: RequestRecord): Promise<void> {
+    try {
+      if (this.state.draining) throw new ProxyException(ProxyErrorCode.ShuttingDown, 'the proxy is restarting; retry');
+      if (!this.audit.acceptsRequests) throw new ProxyException(ProxyErrorCode.AuditUnavailable, 'requests cannot be recorded in the audit trail right now; retry later');
+      assertWellFormed(request, this.maxHeaderBytes);
+      const route = parseClusterRoute(request.url ?? '');
+      record.cluster = route.cluster;
+      record.info = this.parser.parse(request.method ?? '', route.path, route.query);
+      const credential = this.gate.authenticate(request.socket);
+      record.credential = credential;
+      const admission = await this.gate.admit(credential, route.cluster);
+      if (response.destroyed) return;
+      this.forward(request, response, record, admission, route, record.info, true);
+    } catch (error) {
+      this.refuse(request, response, record, error);
+    }
+  }
+
+  private forward(
+    request: ClientRequest,
+    response: ClientResponse,
+    record: RequestRecord,
+    admission: Admission,
+    route: ClusterRoute,
+    info: RequestInfo,
+    mayRenewToken: boolean,
+  ): void {
+    const { target } = admission;
+    const withBody = hasRequestBody(request);
+    const headers: OutgoingHttpHeaders = upstreamRequestHeaders(request.headers, {
+      token: admission.token,
+      peerAddress: request.socket?.remoteAddress ?? '',
+      upgrade: false,
+    });
+    headers[':method'] = request.method;
+    headers[':path'] = `${target.basePath}${route.path}${route.query}`;
+    headers[':authority'] = target.authority;
+    headers[':scheme'] = 'https';
+    propagation.inject(context.active(), headers);
+
+    const sentAt = performance.now();
+    const upstream: ClientHttp2Stream = this.pool.open(target, headers, !withBody);
+    const forget = this.streams.add({
+      credential: admission.credential,
+      cluster: target.cluster,
+      namespace: info.namespace,
+      coveredBy: admission.access.coverage(target.cluster, info.namespace),
+      close: () => {
+        if (!upstream.closed) upstream.close(http2Constants.NGHTTP2_CANCEL);
+        abortClient(request, response);
+      },
+    });
+    const onClientGone = () => {
+      forget();
+      if (!upstream.closed) upstream.close(http2Constants.NGHTTP2_CANCEL);
+    };
+    response.once('close', onClientGone);
+    upstream.once('close', forget);
+
+    if (withBody) {
+      pump(request, upstream, (bytes) => (record.bytesIn += bytes));
+      request.once('end', () => upstream.end());
+    }
+
+    upstream.once('response', (upstreamHeaders: IncomingHttpHeaders) => {
+      const status = Number(upstreamHeaders[':status']);
+      this.metrics.upstreamLatency.observe({ cluster: target.cluster }, (performance.now() - sentAt) / 1000);
+      if (status === 401) {
+        // The cluster no longer accepts the token (e.g. its ServiceAccount expired): a bodiless
+        // read is retried once with a fresh one; anything else returns the 401 and the next
+        // request provisions anew.
+        if (mayRenewToken && !withBody && (request.method === 'GET' || request.method === 'HEAD')) {
+          response.removeListener('close', onClientGone);
+          forget();
+          upstream.close(http2Constants.NGHTTP2_CANCEL);
+          void this.retryWithFreshToken(request, response, record, admission, route, info);
+          return;
+        }
+        void this.gate.renewToken(admission).catch(() => undefined);
+      }
+      record.status = status;
+      record.decision = 'allowed';
+      response.writeHead(status, clientResponseHeaders(upstreamHeaders));
+      // A streamed answer (watch, follow: no length) must show its headers before the first
+      // event; a sized one goes out with its body in one write.
+      if (upstreamHeaders['content-length'] === undefined) flushHeaders(response);
+      pump(upstream, response, (bytes) => (record.bytesOut += bytes));
+      upstream.once('end', () => response.end());
+    });
+
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (response.destroyed || response.writableEnded) return;
+      if (!response.headersSent) {
+        this.refuse(request, response, record, new ProxyException(ProxyErrorCode.ClusterUnreachable, `cluster "${target.cluster}" is unreachable (${describeFailure(error)}); retry later`));
+        return;
+      }
+      this.logger.warn({ err: error, cluster: target.cluster }, 'upstream stream failed mid-response');
+      abortClient(request, response);
+    });
+  }
+
+  private async retryWithFreshToken(
+    request: ClientRequest,
+    response: ClientResponse,
+    record: RequestRecord,
+    admission: Admission,
+    route: ClusterRoute,
+    info: RequestInfo,
+  ): Promise<void> {
+    try {
+      const renewed = await this.gate.renewToken(admission);
+      if (response.destroyed) return;
+      this.forward(request, response, record, renewed, route, info, false);
+    } catch (error) {
+      this.refuse(request, response, record, error);
+    }
+  }
+
+  private refuse(request: ClientRequest, response: ClientResponse, record: RequestRecord, error: unknown): void {
+    let reply;
+    if (error instanceof ProxyException) {
+      reply = kubeStatusFor(error);
+    } else {
+      const errorId = randomUUID();
+      this.logger.error({ err: error, errorId, path: record.path }, 'request failed');
+      reply = internalErrorStatus(errorId);
+    }
+    record.status = reply.code;
+    if (response.headersSent || response.destroyed) {
+      abortClient(request, response);
+      return;
+    }
+    const body = Buffer.from(reply.body);
+    const headers: OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-cache, private' };
+    if (reply.retryAfterSeconds !== undefined) headers['retry-after'] = String(reply.retryAfterSeconds);
+    if (reply.closeConnection && !isHttp2(request)) headers.connection = 'close';
+    response.writeHead(reply.code, headers);
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
+    response.end(body);
+    record.bytesOut = body.length;
+  }
+
+  private finish(record: RequestRecord, span: Span): void {
+    if (record.status === 0) record.status = 499;
+    span.setAttribute('http.response.status_code', record.status);
+    span.end();
+    this.metrics.requests.inc({ cluster: record.cluster && this.clusters.isKnown(record.cluster) ? record.cluster : '', code: String(record.status) });
+    this.audit.record(record.toEvent());
+  }
+}

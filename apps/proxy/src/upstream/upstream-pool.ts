@@ -1,0 +1,191 @@
+/*
+ * Trust model of the proxy's upstream side.
+ * - Trusts: a cluster's API server only when its certificate chains to the CA bundle registered
+ *   for that cluster in policy (or to the public roots when none is registered).
+ * - Sends: the person's short-lived JIT ServiceAccount token; never a standing credential, never
+ *   the client's own Authorization or Impersonate-* headers.
+ */
+import { ClusterEndpoint } from '@portcullis/contracts';
+import http2, { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import net, { isIP } from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+
+/** Where requests for a cluster go: the API server URL may carry a path prefix, which is kept. */
+export interface UpstreamTarget {
+  cluster: string;
+  origin: string;
+  authority: string;
+  hostname: string;
+  port: number;
+  basePath: string;
+  ca: string | undefined;
+}
+
+export function upstreamTarget(endpoint: ClusterEndpoint): UpstreamTarget {
+  const url = new URL(endpoint.server);
+  return {
+    cluster: endpoint.name,
+    origin: url.origin,
+    authority: url.host,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || 443),
+    basePath: url.pathname.replace(/\/+$/, ''),
+    ca: endpoint.caBundle ?? undefined,
+  };
+}
+
+// Until the server's SETTINGS arrive, assume the API server's observed limit.
+const DEFAULT_STREAMS_PER_SESSION = 100;
+// A server announcing "unlimited" still gets spread over connections, so one lost TCP
+// connection never takes every watch with it.
+const MAX_STREAMS_PER_SESSION = 250;
+const PING_INTERVAL_MS = 30_000;
+const PING_TIMEOUT_MS = 15_000;
+const IDLE_CLOSE_MS = 5 * 60_000;
+
+class UpstreamSession {
+  active = 0;
+  capacity = DEFAULT_STREAMS_PER_SESSION;
+  usable = true;
+  private idleTimer?: NodeJS.Timeout;
+  private readonly pingTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly session: ClientHttp2Session,
+    private readonly onGone: (session: UpstreamSession) => void,
+  ) {
+    session.on('remoteSettings', (settings) => {
+      this.capacity = Math.max(1, Math.min(settings.maxConcurrentStreams ?? DEFAULT_STREAMS_PER_SESSION, MAX_STREAMS_PER_SESSION));
+    });
+    session.on('goaway', () => this.retire());
+    session.on('error', () => this.retire());
+    session.once('close', () => {
+      this.retire();
+      clearInterval(this.pingTimer);
+      clearTimeout(this.idleTimer);
+    });
+    // A connection that silently died would hold every watch on it forever; a missed ping ends it.
+    this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS).unref();
+  }
+
+  get hasRoom(): boolean {
+    return this.usable && this.active < this.capacity;
+  }
+
+  open(headers: OutgoingHttpHeaders, endStream: boolean): ClientHttp2Stream {
+    const stream = this.session.request(headers, { endStream });
+    this.active++;
+    clearTimeout(this.idleTimer);
+    stream.once('close', () => {
+      this.active--;
+      if (this.active === 0 && this.usable) this.idleTimer = setTimeout(() => this.session.close(), IDLE_CLOSE_MS).unref();
+    });
+    return stream;
+  }
+
+  retire(): void {
+    if (!this.usable) return;
+    this.usable = false;
+    this.onGone(this);
+  }
+
+  close(): void {
+    this.retire();
+    this.session.close();
+  }
+
+  private ping(): void {
+    if (this.session.destroyed || this.session.connecting) return;
+    const timer = setTimeout(() => this.session.destroy(new Error('upstream did not answer a ping')), PING_TIMEOUT_MS).unref();
+    const sent = this.session.ping((error) => {
+      clearTimeout(timer);
+      if (error) this.session.destroy(error);
+    });
+    if (!sent) clearTimeout(timer);
+  }
+}
+
+/**
+ * HTTP/2 connections to each cluster's API server, shared by every person's requests (the token
+ * travels per request). A connection carries as many streams as its server allows; the next
+ * request opens another connection instead of queueing behind long-lived watches.
+ */
+export class UpstreamPool {
+  private readonly sessions = new Map<string, UpstreamSession[]>();
+
+  constructor(
+    private readonly connectTimeoutMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Opens a stream; connection failures surface as the stream's `error`. */
+  open(target: UpstreamTarget, headers: OutgoingHttpHeaders, endStream: boolean): ClientHttp2Stream {
+    const key = poolKey(target);
+    const sessions = this.sessions.get(key) ?? [];
+    this.sessions.set(key, sessions);
+    for (const candidate of sessions) {
+      if (!candidate.hasRoom) continue;
+      try {
+        return candidate.open(headers, endStream);
+      } catch {
+        // The session went away between checks; retire it and try the next one.
+        candidate.retire();
+      }
+    }
+    return this.connect(key, target).open(headers, endStream);
+  }
+
+  /** Stops using a cluster's connections (its address or CA changed); open streams finish on them. */
+  retire(cluster: string): void {
+    for (const [key, sessions] of this.sessions) {
+      if (!key.startsWith(`${cluster}\n`)) continue;
+      for (const session of [...sessions]) session.close();
+      this.sessions.delete(key);
+    }
+  }
+
+  get connectionCount(): number {
+    let count = 0;
+    for (const sessions of this.sessions.values()) count += sessions.length;
+    return count;
+  }
+
+  closeAll(): void {
+    for (const sessions of this.sessions.values()) for (const session of [...sessions]) session.session.destroy();
+    this.sessions.clear();
+  }
+
+  private connect(key: string, target: UpstreamTarget): UpstreamSession {
+    const session = http2.connect(target.origin, {
+      settings: { enablePush: false },
+      // Lots of idle watches per connection: let nghttp2 hold their buffers.
+      maxSessionMemory: 64,
+      createConnection: () =>
+        tls.connect({
+          // Many small frames from many streams: Nagle would hold them for the server's delayed ACK.
+          socket: net.connect({ host: target.hostname, port: target.port, noDelay: true }),
+          ca: target.ca,
+          servername: isIP(target.hostname) ? undefined : target.hostname,
+          ALPNProtocols: ['h2'],
+        }),
+    });
+    const connectTimer = setTimeout(() => {
+      session.destroy(Object.assign(new Error(`no connection to ${target.authority} within ${this.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    }, this.connectTimeoutMs);
+    session.once('connect', () => clearTimeout(connectTimer));
+    session.once('close', () => clearTimeout(connectTimer));
+    session.on('error', (error) => this.logger.warn({ err: error, cluster: target.cluster }, 'upstream connection failed'));
+    const pooled = new UpstreamSession(session, (gone) => {
+      const sessions = this.sessions.get(key);
+      const index = sessions?.indexOf(gone) ?? -1;
+      if (sessions && index !== -1) sessions.splice(index, 1);
+    });
+    this.sessions.get(key)?.push(pooled);
+    return pooled;
+  }
+}
+
+function poolKey(target: UpstreamTarget): string {
+  return `${target.cluster}\n${target.origin}\n${target.ca ?? ''}`;
+}
