@@ -64,4 +64,7 @@ for (const asset of assets(path.join(root, 'apps', app, 'src'))) {
 // Stable entry points at the top of the output, whatever the source layout.
 fs.writeFileSync(path.join(outDir, 'main.js'), `require('./apps/${app}/src/main.js');\n`);
 fs.writeFileSync(path.join(outDir, 'migrate.js'), `require('./apps/${app}/src/migrate.js');\n`);
+if (fs.existsSync(path.join(root, 'apps', app, 'src', 'export.ts'))) {
+  fs.writeFileSync(path.join(outDir, 'export.js'), `require('./apps/${app}/src/export.js');\n`);
+}
 console.log(`built ${app}: ${files.length} files → ${path.relative(root, outDir)}/main.js`);

@@ -44,11 +44,9 @@ export const Streams = {
 
 export const DurableConsumers = {
   auditRequests: 'audit-requests',
-  auditState: 'audit-state',
   provisionerRequests: 'sa-provisioner-requests',
   provisionerGrantChanged: 'sa-provisioner-grant-changed',
   provisionerRoleChanged: 'sa-provisioner-role-changed',
   provisionerClusterChanged: 'sa-provisioner-cluster-changed',
   provisionerKubeconfigRevoked: 'sa-provisioner-kubeconfig-revoked',
-  proxyState: 'proxy-state',
 } as const;
