@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent, defineRequest, EventOf, RequestOf, ResponseOf } from '../lib/contract';
 import { Subjects, SUBJECT_PREFIX } from '../lib/names';
 import { dnsLabel, timestamp } from '../lib/shared-schemas';
+import { proxyRequestShape } from '../proxy/proxy-request.v1';
 
 /**
  * What a record is about: the schema name of the event it was stored from (without version).
@@ -29,24 +30,7 @@ export const AuditEventStoredV1 = defineEvent({
   subject: `${SUBJECT_PREFIX}.audit.event.stored`,
   schemaName: 'audit.event.stored.v1',
   shape: {
-    userId: z.string().nullable(),
-    groups: z.array(z.string()),
-    kubeconfigId: z.uuid().nullable(),
-    cluster: z.string().nullable(),
-    decision: z.enum(['allowed', 'denied']),
-    verb: z.string().min(1),
-    apiGroup: z.string(),
-    apiVersion: z.string(),
-    resource: z.string(),
-    subresource: z.string(),
-    namespace: z.string(),
-    name: z.string(),
-    path: z.string(),
-    responseStatus: z.number().int().min(100).max(599),
-    latencyMs: z.number().nonnegative(),
-    userAgent: z.string(),
-    sourceAddress: z.string(),
-    traceId: z.string().nullable(),
+    ...proxyRequestShape,
     kind: auditEventKind.default('proxy.request'),
     /** Request and response body sizes; proxy.request records only. */
     bytesIn: z.number().int().nonnegative().optional(),

@@ -1,10 +1,10 @@
-import { ConsumerDefinition, deadLetterSubject, EventContract, validate } from '@portcullis/contracts';
+import { ConsumerDefinition, EventContract, validate } from '@portcullis/contracts';
 import { SpanKind, withSpan } from '@portcullis/platform/telemetry';
 import { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { DeliveryContext } from './durable-consumer';
+import { deadLetter, redeliveryDelayMs } from './dead-letter';
 import { MessagingConnection } from './messaging-connection';
-import { buildHeaders, HeaderNames, traceCarrierFrom } from './message-headers';
 import { MessagingLogger } from './messaging-logger';
 import { ensureConsumer } from './stream-setup';
 
@@ -43,11 +43,6 @@ export interface ConsumerBacklog {
 }
 
 const decoder = new TextDecoder();
-
-/** Redelivery delay grows with each failure, capped so a recovered dependency is noticed soon. */
-function redeliveryDelayMs(deliveryCount: number): number {
-  return Math.min(30_000, 250 * 2 ** (deliveryCount - 1));
-}
 
 /** Retries of a held batch: soon at first, then every few seconds but well within the ack wait. */
 function holdDelayMs(attempt: number, ackWaitSeconds: number): number {
@@ -256,26 +251,7 @@ export class BatchConsumer<C extends EventContract> {
     for (const message of this.queue) message.working();
   }
 
-  private async deadLetter(message: JsMsg, reason: string): Promise<void> {
-    this.logger.error({ consumer: this.definition.durable, subject: message.subject, seq: message.seq, reason }, 'event dead-lettered');
-    const headers = buildHeaders(
-      {
-        [HeaderNames.deadLetterReason]: reason.slice(0, 1_000),
-        [HeaderNames.originalSubject]: message.subject,
-        [HeaderNames.originalSequence]: String(message.seq),
-      },
-      traceCarrierFrom(message.headers),
-    );
-    try {
-      await this.connection.jetstream.publish(deadLetterSubject(this.definition.durable), message.data, {
-        headers,
-        msgID: `${this.definition.durable}:${message.seq}`,
-      });
-      message.term(reason.slice(0, 200));
-    } catch (error) {
-      // The message must not vanish: leave it to be redelivered once the dead-letter stream accepts it.
-      this.logger.error({ consumer: this.definition.durable, err: error }, 'dead-letter publish failed; will retry');
-      message.nak(redeliveryDelayMs(message.info.deliveryCount));
-    }
+  private deadLetter(message: JsMsg, reason: string): Promise<void> {
+    return deadLetter(this.connection, this.definition.durable, this.logger, message, reason);
   }
 }

@@ -1,10 +1,11 @@
-import { ConsumerDefinition, deadLetterSubject, EventContract, validate } from '@portcullis/contracts';
+import { ConsumerDefinition, EventContract, validate } from '@portcullis/contracts';
 import { extractTraceContext, SpanKind, withSpan } from '@portcullis/platform/telemetry';
 import { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { MsgHdrs } from '@nats-io/nats-core';
 import { z } from 'zod';
+import { deadLetter, redeliveryDelayMs } from './dead-letter';
 import { MessagingConnection } from './messaging-connection';
-import { buildHeaders, HeaderNames, traceCarrierFrom } from './message-headers';
+import { traceCarrierFrom } from './message-headers';
 import { MessagingLogger } from './messaging-logger';
 import { ensureConsumer } from './stream-setup';
 
@@ -19,11 +20,6 @@ export interface DeliveryContext {
 export type EventHandler<T> = (event: T, delivery: DeliveryContext) => Promise<void>;
 
 const decoder = new TextDecoder();
-
-/** Redelivery delay grows with each failure, capped so a recovered dependency is noticed soon. */
-function redeliveryDelayMs(deliveryCount: number): number {
-  return Math.min(30_000, 250 * 2 ** (deliveryCount - 1));
-}
 
 /**
  * One durable pull consumer for one event type. Every payload is validated before the handler
@@ -97,29 +93,7 @@ export class DurableConsumer<C extends EventContract> {
     });
   }
 
-  private async deadLetter(message: JsMsg, reason: string): Promise<void> {
-    this.logger.error(
-      { consumer: this.definition.durable, subject: message.subject, seq: message.seq, reason },
-      'event dead-lettered',
-    );
-    const headers = buildHeaders(
-      {
-        [HeaderNames.deadLetterReason]: reason.slice(0, 1_000),
-        [HeaderNames.originalSubject]: message.subject,
-        [HeaderNames.originalSequence]: String(message.seq),
-      },
-      traceCarrierFrom(message.headers),
-    );
-    try {
-      await this.connection.jetstream.publish(deadLetterSubject(this.definition.durable), message.data, {
-        headers,
-        msgID: `${this.definition.durable}:${message.seq}`,
-      });
-      message.term(reason.slice(0, 200));
-    } catch (error) {
-      // The message must not vanish: leave it to be redelivered once the dead-letter stream accepts it.
-      this.logger.error({ consumer: this.definition.durable, err: error }, 'dead-letter publish failed; will retry');
-      message.nak(redeliveryDelayMs(message.info.deliveryCount));
-    }
+  private deadLetter(message: JsMsg, reason: string): Promise<void> {
+    return deadLetter(this.connection, this.definition.durable, this.logger, message, reason);
   }
 }
