@@ -1,18 +1,30 @@
 // Audit service benchmark (run on demand, not part of jest):
 //   node -r @swc-node/register bench/audit-ingestion.bench.ts [--seconds 60] [--rows 10000000]
-//     [--skip-ingestion] [--skip-query] [--keep-query-data]
+//     [--skip-ingestion] [--skip-query] [--keep-query-data] [--events-per-message 200] [--publish-rate 20000]
 // The 10 million query records take a few minutes to generate; --keep-query-data keeps them
 // (schema bench_audit_query) for the next run, which then reuses them.
 // Targets from issue 6: end-to-end ingestion (published to JetStream → committed in PostgreSQL)
 // of at least 10,000 events/s sustained for 60 s; filtered query latency p99 at most 100 ms over
 // 10 million stored events.
+// Events are published as the proxy publishes them: ProxyRequestBatchV1 messages, by default of
+// 200 requests (what its 20 ms linger collects at 10,000 requests/s); --events-per-message 1
+// measures the single-event messages of earlier proxies instead.
 // Baselines measured in the same run on the same machine: the JetStream publish rate alone (no
 // consumer), the trail's own append rate alone (chain + multi-row INSERT, no NATS), and for
 // queries the round trip of the cheapest query (one record, no filter) through the same service.
 // Everything runs on a private nats-server and in bench schemas of the local PostgreSQL; the
 // audit service runs from its entry point in a child process, as in production.
 
-import { AuditQueryRequestV1, AuditQueryV1, AuditVerifyV1, ProxyRequestV1, streamDefinitions, Streams } from '@portcullis/contracts';
+import {
+  AuditQueryRequestV1,
+  AuditQueryV1,
+  AuditVerifyV1,
+  PROXY_REQUEST_BATCH_MAX,
+  ProxyRequestBatchV1,
+  ProxyRequestV1,
+  streamDefinitions,
+  Streams,
+} from '@portcullis/contracts';
 import { readStackEnvironment } from '@portcullis/platform/config';
 import { ensureStreams, EventPublisher, MessagingConnection, Requester } from '@portcullis/platform/messaging';
 import { runMigrations, serviceDataSourceOptions } from '@portcullis/platform/persistence';
@@ -34,13 +46,20 @@ const { values: args } = parseArgs({
     'skip-ingestion': { type: 'boolean', default: false },
     'skip-query': { type: 'boolean', default: false },
     'keep-query-data': { type: 'boolean', default: false },
+    'events-per-message': { type: 'string', default: '200' },
+    'publish-rate': { type: 'string', default: '20000' },
   },
 });
 const SECONDS = Number(args.seconds);
 const QUERY_ROWS = Number(args.rows);
 const QUERY_DAYS = 10;
 const QUERY_SCHEMA = 'bench_audit_query';
-const IN_FLIGHT = 2_048;
+const EVENTS_PER_MESSAGE = Math.min(PROXY_REQUEST_BATCH_MAX, Math.max(1, Number(args['events-per-message'])));
+// The end-to-end publisher is held to this many events/s (twice the target) so that the backlog,
+// and the wait for it to drain, stay bounded; the baseline publishes unpaced.
+const PUBLISH_RATE = Number(args['publish-rate']);
+// Events awaiting JetStream's acknowledgement at once.
+const IN_FLIGHT_EVENTS = 2_048;
 const { databaseUrl } = readStackEnvironment();
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -77,28 +96,53 @@ function requestEvent(i: number): ProxyRequestV1 {
   };
 }
 
-/** Publishes request events as fast as JetStream acknowledges them, IN_FLIGHT at a time, until `until()`. */
-async function publishUntil(publisher: EventPublisher, until: () => boolean, onAck: () => void): Promise<number> {
+/** One message as the proxy would send it: a single event, or a batch of them. */
+function requestMessage(first: number): { subject: string; schemaName: string; id: string; json: string } {
+  if (EVENTS_PER_MESSAGE === 1) {
+    const event = requestEvent(first);
+    return { subject: ProxyRequestV1.subject, schemaName: ProxyRequestV1.schemaName, id: event.id, json: JSON.stringify(event) };
+  }
+  const batch: ProxyRequestBatchV1 = {
+    id: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    requests: Array.from({ length: EVENTS_PER_MESSAGE }, (_, i) => requestEvent(first + i)),
+  };
+  return { subject: ProxyRequestBatchV1.subject, schemaName: ProxyRequestBatchV1.schemaName, id: batch.id, json: JSON.stringify(batch) };
+}
+
+/**
+ * Publishes request events, IN_FLIGHT_EVENTS awaiting acknowledgement at a time and at most
+ * `ratePerSecond`, until `until()`; `onAck` gets the number of events each acknowledged message carried.
+ */
+async function publishUntil(publisher: EventPublisher, until: () => boolean, onAck: (events: number) => void, ratePerSecond = Infinity): Promise<number> {
+  const startedAt = Date.now();
+  const inFlightMessages = Math.max(4, Math.ceil(IN_FLIGHT_EVENTS / EVENTS_PER_MESSAGE));
   let sent = 0;
   let inFlight = 0;
   let failed: unknown;
   let release: (() => void) | undefined;
   while (!until() && !failed) {
-    if (inFlight >= IN_FLIGHT) {
+    if (inFlight >= inFlightMessages) {
       await new Promise<void>((resolve) => (release = resolve));
       continue;
     }
-    const event = requestEvent(sent++);
+    const ahead = sent - ((Date.now() - startedAt) / 1000) * ratePerSecond;
+    if (ahead > 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil((ahead / ratePerSecond) * 1000)));
+      continue;
+    }
+    const message = requestMessage(sent);
+    sent += EVENTS_PER_MESSAGE;
     inFlight += 1;
     publisher
-      .publishSerialized(ProxyRequestV1.subject, ProxyRequestV1.schemaName, event.id, JSON.stringify(event))
-      .then(onAck, (error: unknown) => (failed = error))
+      .publishSerialized(message.subject, message.schemaName, message.id, message.json)
+      .then(() => onAck(EVENTS_PER_MESSAGE), (error: unknown) => (failed = error))
       .finally(() => {
         inFlight -= 1;
         release?.();
       });
     // Let acks arrive between bursts of sends.
-    if (sent % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (sent % 256 < EVENTS_PER_MESSAGE) await new Promise((resolve) => setImmediate(resolve));
   }
   while (inFlight > 0) await new Promise<void>((resolve) => (release = resolve));
   if (failed) throw failed;
@@ -108,7 +152,7 @@ async function publishUntil(publisher: EventPublisher, until: () => boolean, onA
 async function baselinePublish(connection: MessagingConnection): Promise<number> {
   let acked = 0;
   const started = Date.now();
-  await publishUntil(new EventPublisher(connection), () => Date.now() - started >= 10_000, () => (acked += 1));
+  await publishUntil(new EventPublisher(connection), () => Date.now() - started >= 10_000, (events) => (acked += events));
   const rate = acked / ((Date.now() - started) / 1000);
   await connection.jetstreamManager.streams.purge(Streams.requests);
   return rate;
@@ -169,7 +213,7 @@ async function endToEnd(connection: MessagingConnection, natsUrl: string) {
         previous = total;
       });
     }, 1_000);
-    const published = await publishUntil(new EventPublisher(connection), () => Date.now() - started >= SECONDS * 1000, () => (acked += 1));
+    const published = await publishUntil(new EventPublisher(connection), () => Date.now() - started >= SECONDS * 1000, (events) => (acked += events), PUBLISH_RATE);
     const publishSeconds = (Date.now() - started) / 1000;
     const storedInWindow = await storedTotal(url);
     await waitFor(async () => (await storedTotal(url)) >= published, 'the backlog to drain', 600_000, 200);
@@ -332,7 +376,7 @@ async function main(): Promise<void> {
       const publishRate = await baselinePublish(connection);
       console.log('baseline: trail append alone, 1,000-record batches (10 s)…');
       const appendRate = await baselineAppend();
-      console.log(`end to end: publishing for ${SECONDS} s while the audit service ingests…`);
+      console.log(`end to end: publishing for ${SECONDS} s (${EVENTS_PER_MESSAGE} events per message, at most ${fmt(PUBLISH_RATE)}/s) while the audit service ingests…`);
       const e2e = await endToEnd(connection, nats.url);
 
       console.log('\n== ingestion (events/s) ==');

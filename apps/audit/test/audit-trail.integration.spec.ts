@@ -11,6 +11,7 @@ import {
   KubeconfigIssuedV1,
   KubeconfigRevokedV1,
   PLATFORM_TOKEN_AUDIENCE,
+  ProxyRequestBatchV1,
   ProxyRequestV1,
   SaExpiredV1,
   SaProvisionedV1,
@@ -21,6 +22,7 @@ import { EventPublisher, HeaderNames, MessagingConnection, RemoteRequestError, R
 import { dropSchema, NatsServerProcess, stackEnvironment, uniqueName, waitFor, workspaceRoot } from '@portcullis/platform/testing';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -36,6 +38,8 @@ const { databaseUrl } = stackEnvironment();
 const ISSUER = 'http://identity.test';
 const DAY = 86_400_000;
 const encoder = new TextEncoder();
+// Requests the batch test stores (the metrics test counts them).
+const BATCHED_REQUESTS = 40;
 
 const dayStart = (daysAgo: number) => {
   const today = new Date();
@@ -307,6 +311,22 @@ describe('audit: the trail, its queries, live feed, verification, export and ret
     ]);
   });
 
+  it('stores the requests of proxy batches once each, however often a request is sent again', async () => {
+    const requests = Array.from({ length: BATCHED_REQUESTS }, (_, i) => proxyRequest({ cluster: 'batched', name: `pod-${i}` }));
+    const batch = (items: ProxyRequestV1[]): ProxyRequestBatchV1 => ({ id: randomUUID(), occurredAt: new Date().toISOString(), requests: items });
+    await publisher.publishContract(ProxyRequestBatchV1, batch(requests.slice(0, 25)));
+    // A second batch overlapping the first, and one request alone, as an earlier proxy sends it.
+    await publisher.publishContract(ProxyRequestBatchV1, batch(requests.slice(20)));
+    await publisher.publishContract(ProxyRequestV1, requests[BATCHED_REQUESTS - 1]);
+    await waitFor(async () => (await storedCount(requests.map((r) => r.id))) === requests.length, 'every batched request to be stored');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const [{ rows, distinct }] = await dataSource.query(`SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM "${schema}".audit_events WHERE cluster = 'batched'`);
+    expect({ rows, distinct }).toEqual({ rows: BATCHED_REQUESTS, distinct: BATCHED_REQUESTS });
+    const page = await query({ cluster: 'batched' }, 100);
+    expect(page.events.map((event) => event.name).sort()).toEqual(requests.map((r) => r.name).sort());
+  });
+
   it('dead-letters a malformed event with the reason and keeps consuming', async () => {
     const valid = proxyRequest({ cluster: 'after-poison' });
     // As a buggy or foreign producer would: past the publisher's validation.
@@ -437,9 +457,10 @@ describe('audit: the trail, its queries, live feed, verification, export and ret
     const metrics = await (await fetch(`${url}/metrics`)).text();
 
     expect(metrics).toMatch(/^audit_consumer_lag_messages\{consumer="audit-requests",service="audit"\} 0$/m);
+    expect(metrics).toMatch(/^audit_consumer_lag_messages\{consumer="audit-request-batches",service="audit"\} 0$/m);
     expect(metrics).toMatch(/^audit_consumer_lag_messages\{consumer="audit-admin-actions",service="audit"\} 0$/m);
     expect(metrics).toMatch(/^audit_batch_insert_seconds_count\{service="audit"\} [1-9]\d*$/m);
-    expect(metrics).toMatch(new RegExp(`^audit_events_stored_total\\{kind="proxy.request",service="audit"\\} ${fixtures.length + 5}$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^audit_events_stored_total\\{kind="proxy.request",service="audit"\\} ${fixtures.length + 5 + BATCHED_REQUESTS}$`, 'm'));
     expect(metrics).toMatch(/^audit_events_stored_total\{kind="sa.expired",service="audit"\} 1$/m);
   });
 });

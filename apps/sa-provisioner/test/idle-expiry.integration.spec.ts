@@ -1,4 +1,4 @@
-import { ProxyRequestV1, SaListV1 } from '@portcullis/contracts';
+import { ProxyRequestBatchV1, ProxyRequestV1, SaListV1 } from '@portcullis/contracts';
 import { waitFor } from '@portcullis/platform/testing';
 import { randomUUID } from 'node:crypto';
 import { kube, managedObjects } from './support/kube-access';
@@ -79,10 +79,16 @@ describe('idle expiry: JIT ServiceAccounts nobody uses go away by themselves', (
 
   it('keeps a ServiceAccount alive while the proxy reports requests with it, and expires it once they stop', async () => {
     const { user, token, sa } = await provision();
+    const someoneElse = bed.newUser();
     const activeUntil = Date.now() + 2 * IDLE_TIMEOUT_SECONDS * 1000;
 
-    while (Date.now() < activeUntil) {
-      await bed.publish(ProxyRequestV1.subject, requestEvent(user));
+    // The proxy reports requests in batches; proxies of earlier versions one message per request.
+    for (let round = 0; Date.now() < activeUntil; round++) {
+      if (round % 2 === 0) await bed.publish(ProxyRequestV1.subject, requestEvent(user));
+      else {
+        const requests = [requestEvent(someoneElse), requestEvent(user)].map((event) => ({ id: randomUUID(), occurredAt: new Date().toISOString(), ...event }));
+        await bed.publish(ProxyRequestBatchV1.subject, { requests });
+      }
       await new Promise((resolve) => setTimeout(resolve, 400));
     }
 

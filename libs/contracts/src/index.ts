@@ -7,6 +7,7 @@ export * from './policy/grant-changed.v1';
 export * from './kubeconfig/kubeconfig-issued.v1';
 export * from './kubeconfig/kubeconfig-revoked.v1';
 export * from './proxy/proxy-request.v1';
+export * from './proxy/proxy-request-batch.v1';
 export * from './sa/sa-provisioned.v1';
 export * from './sa/sa-expired.v1';
 export * from './sa/sa-token-ensure.v1';

@@ -39,10 +39,16 @@ export class IngestionService {
         this.messaging,
         source.consumer,
         source.contract,
-        async (items) => this.store(items.map(({ event, delivery }) => source.toRecord(event, delivery))),
+        async (items) => this.store(items.flatMap(({ event, delivery }) => source.toRecords(event, delivery))),
         logger,
         // Two batches in flight: the next one is decoded and hashed while the previous one is in PostgreSQL.
-        { maxBatch: this.config.AUDIT_INGEST_BATCH_SIZE, concurrency: 2, isTransient: (error) => this.isDatabaseOutage(error) },
+        {
+          maxBatch: Math.max(1, Math.round(this.config.AUDIT_INGEST_BATCH_SIZE / source.recordsPerMessage)),
+          // A few INSERTs' worth delivered ahead, so the next batch never waits on the broker.
+          maxAckPending: Math.max(16, Math.ceil((4 * this.config.AUDIT_INGEST_BATCH_SIZE) / source.recordsPerMessage)),
+          concurrency: 2,
+          isTransient: (error) => this.isDatabaseOutage(error),
+        },
       );
       if (!(await this.startPatiently(consumer, logger))) return;
       this.consumers.push(consumer);

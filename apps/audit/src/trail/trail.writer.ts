@@ -12,10 +12,18 @@ interface HeadRow {
   last_hash: Buffer | null;
 }
 
-/** A record with the part of its link that does not depend on the chain. */
+/** A record with everything that does not depend on the chain, prepared before the heads are locked. */
 interface DigestedRecord {
   record: AuditRecord;
   digest: Buffer;
+  /** Its row as a JSON object without the chain columns, which are appended under the lock. */
+  rowJson: string;
+}
+
+/** A record placed in its day's chain, with its row ready to insert. */
+interface LinkedRecord {
+  record: ChainedRecord;
+  rowJson: string;
 }
 
 /** Where a day's chain ends: the next record gets seq + 1 and continues from hash. */
@@ -31,6 +39,36 @@ const COLUMN_TYPES = `id uuid, occurred_at timestamptz, kind text, user_id text,
 const COLUMNS = COLUMN_TYPES.split(',').map((column) => column.trim().split(' ')[0]).join(', ');
 
 const SQLSTATE_NO_PARTITION = '23514';
+
+/** The row of a record without its chain columns, as json_to_recordset reads it. */
+function rowJsonOf(r: AuditRecord): string {
+  return JSON.stringify({
+    id: r.id,
+    occurred_at: r.occurredAt,
+    kind: r.kind,
+    user_id: r.userId,
+    groups: r.groups,
+    kubeconfig_id: r.kubeconfigId,
+    cluster: r.cluster,
+    decision: r.decision,
+    verb: r.verb,
+    api_group: r.apiGroup,
+    api_version: r.apiVersion,
+    resource: r.resource,
+    subresource: r.subresource,
+    namespace: r.namespace,
+    name: r.name,
+    path: r.path,
+    response_status: r.responseStatus,
+    latency_ms: r.latencyMs,
+    bytes_in: r.bytesIn,
+    bytes_out: r.bytesOut,
+    user_agent: r.userAgent,
+    source_address: r.sourceAddress,
+    trace_id: r.traceId,
+    details: r.details,
+  });
+}
 
 /**
  * Appends records to the trail: one transaction per batch that locks the chain heads of the
@@ -54,8 +92,8 @@ export class TrailWriter {
     const unique = new Map<string, AuditRecord>();
     for (const record of records.map(normaliseRecord)) if (!unique.has(record.id)) unique.set(record.id, record);
     if (unique.size === 0) return [];
-    // Hashed before the transaction, so the chain heads stay locked only for the cheap part.
-    const batch = [...unique.values()].map((record): DigestedRecord => ({ record, digest: contentDigest(record) }));
+    // Hashed and serialised before the transaction, so the chain heads stay locked only for the cheap part.
+    const batch = [...unique.values()].map((record): DigestedRecord => ({ record, digest: contentDigest(record), rowJson: rowJsonOf(record) }));
     const days = [...new Set(batch.map(({ record }) => dayOf(record.occurredAt)))].sort();
     try {
       await this.partitions.ensure(days);
@@ -97,67 +135,39 @@ export class TrailWriter {
     }
 
     const last = new Map<string, ChainEnd>();
-    for (const record of chained) last.set(dayOf(record.occurredAt), { seq: record.chainSeq, hash: record.hash });
+    for (const { record } of chained) last.set(dayOf(record.occurredAt), { seq: record.chainSeq, hash: record.hash });
     await manager.query(
       `UPDATE ${heads} AS h SET last_seq = u.seq, last_hash = u.hash, updated_at = now()
          FROM unnest($1::date[], $2::bigint[], $3::bytea[]) AS u(day, seq, hash) WHERE h.day = u.day`,
       [[...last.keys()], [...last.values()].map((end) => end.seq), [...last.values()].map((end) => end.hash)],
     );
-    return chained;
+    return chained.map(({ record }) => record);
   }
 
   /** Continues each day's chain from its locked end. */
-  private chain(records: DigestedRecord[], ends: Map<string, ChainEnd>): ChainedRecord[] {
+  private chain(records: DigestedRecord[], ends: Map<string, ChainEnd>): LinkedRecord[] {
     const position = new Map([...ends].map(([day, end]) => [day, { ...end }]));
-    return records.map(({ record, digest }): ChainedRecord => {
+    return records.map(({ record, digest, rowJson }): LinkedRecord => {
       const end = position.get(dayOf(record.occurredAt));
       if (!end) throw new Error(`no chain head locked for ${dayOf(record.occurredAt)}`);
       end.seq += 1;
       end.hash = chainHash(end.hash, end.seq, digest);
-      return { ...record, chainSeq: end.seq, hash: end.hash };
+      return { record: { ...record, chainSeq: end.seq, hash: end.hash }, rowJson };
     });
   }
 
   /**
-   * One multi-row INSERT: the batch travels as a single JSON parameter (serialised natively,
-   * parsed once by PostgreSQL), so the statement is the same whatever the batch size. Returns the
-   * ids stored.
+   * One multi-row INSERT: the batch travels as a single JSON parameter (parsed once by
+   * PostgreSQL), so the statement is the same whatever the batch size. Returns the ids stored.
    */
-  private async insert(manager: EntityManager, chained: ChainedRecord[]): Promise<Set<string>> {
-    const rows = chained.map((r) => ({
-      id: r.id,
-      occurred_at: r.occurredAt,
-      kind: r.kind,
-      user_id: r.userId,
-      groups: r.groups,
-      kubeconfig_id: r.kubeconfigId,
-      cluster: r.cluster,
-      decision: r.decision,
-      verb: r.verb,
-      api_group: r.apiGroup,
-      api_version: r.apiVersion,
-      resource: r.resource,
-      subresource: r.subresource,
-      namespace: r.namespace,
-      name: r.name,
-      path: r.path,
-      response_status: r.responseStatus,
-      latency_ms: r.latencyMs,
-      bytes_in: r.bytesIn,
-      bytes_out: r.bytesOut,
-      user_agent: r.userAgent,
-      source_address: r.sourceAddress,
-      trace_id: r.traceId,
-      details: r.details,
-      chain_seq: r.chainSeq,
-      hash: `\\x${r.hash.toString('hex')}`,
-    }));
+  private async insert(manager: EntityManager, chained: LinkedRecord[]): Promise<Set<string>> {
+    const rows = chained.map(({ record, rowJson }) => `${rowJson.slice(0, -1)},"chain_seq":${record.chainSeq},"hash":"\\\\x${record.hash.toString('hex')}"}`);
     const stored: Array<{ id: string }> = await manager.query(
       `INSERT INTO ${this.tables.events} (${COLUMNS})
        SELECT ${COLUMNS} FROM json_to_recordset($1::json) AS r(${COLUMN_TYPES})
        ON CONFLICT (id, occurred_at) DO NOTHING
        RETURNING id`,
-      [JSON.stringify(rows)],
+      [`[${rows.join(',')}]`],
     );
     return new Set(stored.map((row) => row.id));
   }

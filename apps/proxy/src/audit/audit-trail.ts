@@ -1,36 +1,52 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { ProxyRequestV1, Subjects } from '@portcullis/contracts';
-import { EventPublisher, InvalidEventError, MessagingConnection } from '@portcullis/platform/messaging';
+import { PROXY_REQUEST_BATCH_MAX, ProxyRequestBatchV1, ProxyRequestV1, validate } from '@portcullis/contracts';
+import { EventPublisher, MessagingConnection } from '@portcullis/platform/messaging';
 import { ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ProxyConfig } from '../config/proxy.config';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 
-// Publishes in flight at once: enough to keep JetStream's acks pipelined at thousands of events a second.
-const BATCH_SIZE = 256;
+// A batch waits this long for company once its first event is queued: under light load events
+// still leave within a fraction of the live feed's one second, under heavy load batches fill first.
+const LINGER_MS = 20;
+// Well under NATS' default 1 MiB max_payload, whatever the paths and user agents hold.
+const MAX_BATCH_BYTES = 512 * 1024;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2_000;
 const HEALTH_CHECK_MS = 500;
 const DROP_LOG_INTERVAL_MS = 10_000;
 const SHUTDOWN_FLUSH_MS = 5_000;
 
+/** One message's worth of request events, serialised once: a retry re-sends the same bytes under the same id. */
+interface PendingBatch {
+  id: string;
+  json: string;
+  events: number;
+}
+
 /**
  * The request events on their way to JetStream. The request path only appends to a bounded
- * in-memory buffer (never waits); a background loop publishes, and keeps retrying while
- * JetStream is unavailable, so an outage costs memory, not events, until the buffer is full.
+ * in-memory buffer (never waits); a background loop publishes them in batches
+ * (ProxyRequestBatchV1, one JetStream message for up to PROXY_REQUEST_BATCH_MAX requests), and
+ * keeps retrying while JetStream is unavailable, so an outage costs memory, not events, until the
+ * buffer is full.
  */
 @Injectable()
 export class AuditTrail implements OnApplicationBootstrap {
   private queue: ProxyRequestV1[] = [];
   private head = 0;
-  /** Events of a failed batch, published again before the queue. */
-  private retry: ProxyRequestV1[] = [];
+  /** The batch being published (or retried); it leaves only once JetStream has acknowledged it. */
+  private pending?: PendingBatch;
   private readonly capacity: number;
   private readonly failClosed: boolean;
   private wake?: () => void;
+  /** The loop's wait ends once this many events are queued (1 when idle, a full batch while lingering). */
+  private wakeWhenQueued = 1;
   private running = false;
+  private flushing = false;
   private loop?: Promise<void>;
   private failing = false;
   private brokerReachable = true;
@@ -53,7 +69,11 @@ export class AuditTrail implements OnApplicationBootstrap {
   }
 
   get depth(): number {
-    return this.queue.length - this.head + this.retry.length;
+    return this.queued + (this.pending?.events ?? 0);
+  }
+
+  private get queued(): number {
+    return this.queue.length - this.head;
   }
 
   /**
@@ -79,7 +99,7 @@ export class AuditTrail implements OnApplicationBootstrap {
       return;
     }
     this.queue.push(event);
-    this.wake?.();
+    if (this.queued >= this.wakeWhenQueued) this.wakeLoop();
   }
 
   onApplicationBootstrap(): void {
@@ -96,65 +116,113 @@ export class AuditTrail implements OnApplicationBootstrap {
   /** Called by the data plane once it has drained: publishes what is left, for a bounded time. */
   async stop(): Promise<void> {
     clearInterval(this.healthTimer);
+    this.flushing = true;
+    this.wakeLoop();
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     while (this.depth > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     this.running = false;
-    this.wake?.();
+    this.wakeLoop();
     await this.loop;
     if (this.depth > 0) this.logger.error({ lost: this.depth }, 'stopping with request events not yet published');
   }
 
+  private wakeLoop(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Waits until `events` are queued, the loop is told to stop or flush, or `ms` passed. */
+  private waitForEvents(events: number, ms?: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => this.wakeLoop(), ms);
+      this.wakeWhenQueued = events;
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wakeWhenQueued = 1;
+        resolve();
+      };
+    });
+  }
+
   private async run(): Promise<void> {
     let delay = RETRY_MIN_MS;
-    while (this.running) {
-      const batch = this.take();
-      if (batch.length === 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-        continue;
+    while (this.running || (this.depth > 0 && !this.failing)) {
+      if (!this.pending) {
+        if (this.queued === 0) {
+          if (!this.running) return;
+          await this.waitForEvents(1);
+          continue;
+        }
+        if (this.running && !this.flushing && this.queued < PROXY_REQUEST_BATCH_MAX) await this.waitForEvents(PROXY_REQUEST_BATCH_MAX, LINGER_MS);
+        this.pending = this.takeBatch();
+        if (!this.pending) continue;
       }
-      const failed = await this.publish(batch);
-      if (failed.length === 0) {
+      if (await this.send(this.pending)) {
         if (this.failing) this.logger.info('request events are being published again');
         this.failing = false;
+        this.pending = undefined;
         delay = RETRY_MIN_MS;
         continue;
       }
-      if (!this.failing) this.logger.warn({ pending: this.depth + failed.length }, 'cannot publish request events; holding them and retrying');
+      if (!this.failing) this.logger.warn({ pending: this.depth }, 'cannot publish request events; holding them and retrying');
       this.failing = true;
-      this.retry = failed.concat(this.retry);
+      if (!this.running) return;
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }
 
-  private take(): ProxyRequestV1[] {
-    if (this.retry.length > 0) return this.retry.splice(0, BATCH_SIZE);
-    const batch = this.queue.slice(this.head, this.head + BATCH_SIZE);
-    this.head += batch.length;
-    // Compact now and then instead of shifting on every take.
-    if (this.head > 4_096 && this.head * 2 > this.queue.length) {
+  /**
+   * The next batch, validated event by event (the envelope is ours) and serialised once. An
+   * invalid event is a bug in the proxy: it is logged and left out rather than holding the rest.
+   */
+  private takeBatch(): PendingBatch | undefined {
+    const parts: string[] = [];
+    let bytes = 0;
+    while (this.queued > 0 && parts.length < PROXY_REQUEST_BATCH_MAX) {
+      const event = this.queue[this.head];
+      const checked = validate(ProxyRequestV1.schema, event);
+      if (!checked.ok) {
+        this.head++;
+        this.logger.error({ eventId: event.id, reason: checked.reason }, 'request event does not match its schema; dropped');
+        continue;
+      }
+      const json = JSON.stringify(checked.value);
+      if (parts.length > 0 && bytes + json.length > MAX_BATCH_BYTES) break;
+      this.head++;
+      parts.push(json);
+      bytes += json.length + 1;
+    }
+    this.compact();
+    if (parts.length === 0) return undefined;
+    const id = randomUUID();
+    const envelope: Omit<ProxyRequestBatchV1, 'requests'> = { id, occurredAt: new Date().toISOString() };
+    return { id, events: parts.length, json: `${JSON.stringify(envelope).slice(0, -1)},"requests":[${parts.join(',')}]}` };
+  }
+
+  /** Drops what was taken now and then instead of shifting on every take. */
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4_096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return batch;
   }
 
-  /** Returns the events that could not be published (to retry); invalid ones are logged and dropped. */
-  private async publish(batch: ProxyRequestV1[]): Promise<ProxyRequestV1[]> {
-    // Untraced: published from this background loop, each publish would start a trace of its own
-    // (one per request, doubling span volume and CPU); the event carries its request's traceId.
-    const untraced = suppressTracing(context.active());
-    const results = await Promise.allSettled(batch.map((event) => context.with(untraced, () => this.publisher.publish(Subjects.proxyRequest, event))));
-    const failed: ProxyRequestV1[] = [];
-    results.forEach((result, index) => {
-      if (result.status === 'fulfilled') return;
-      if (result.reason instanceof InvalidEventError) {
-        this.logger.error({ err: result.reason, eventId: batch[index].id }, 'request event does not match its schema; dropped');
-        return;
-      }
-      failed.push(batch[index]);
-    });
-    return failed;
+  private async send(batch: PendingBatch): Promise<boolean> {
+    try {
+      // Untraced: a publish from this background loop would start a trace of its own; each event
+      // carries its request's traceId instead.
+      await context.with(suppressTracing(context.active()), () =>
+        this.publisher.publishSerialized(ProxyRequestBatchV1.subject, ProxyRequestBatchV1.schemaName, batch.id, batch.json),
+      );
+      return true;
+    } catch (error) {
+      if (!this.failing) this.logger.debug({ err: error }, 'publishing a request batch failed');
+      return false;
+    }
   }
 }

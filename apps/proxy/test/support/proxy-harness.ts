@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ProxyRequestV1, Streams, streamDefinitions, Subjects } from '@portcullis/contracts';
+import { ProxyRequestBatchV1, ProxyRequestV1, Streams, streamDefinitions, Subjects } from '@portcullis/contracts';
 import { DevPki, ensureDevPki } from '@portcullis/dev-pki';
 import { KubeEmulator, type KubeEmulatorOptions } from '@portcullis/kube-emulator';
 import { ensureStreams, MessagingConnection } from '@portcullis/platform/messaging';
@@ -60,6 +60,7 @@ export class RequestEventLog {
       while (this.nextSequence <= info.state.last_seq) {
         const message = await messaging.jetstreamManager.streams.getMessage(Streams.requests, { seq: this.nextSequence });
         if (message?.subject === Subjects.proxyRequest) this.events.push(message.json<ProxyRequestV1>());
+        if (message?.subject === Subjects.proxyRequestBatch) this.events.push(...message.json<ProxyRequestBatchV1>().requests);
         this.nextSequence++;
       }
     } catch {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { consumerDefinitions, ProxyRequestV1 } from '@portcullis/contracts';
+import { consumerDefinitions, ProxyRequestBatchV1, ProxyRequestV1 } from '@portcullis/contracts';
 import { DurableConsumer, MessagingConnection } from '@portcullis/platform/messaging';
 import { ROOT_LOGGER } from '@portcullis/platform/service';
 import { Logger } from 'pino';
@@ -13,22 +13,35 @@ import { ActivityRecorder } from './activity-recorder';
 @Injectable()
 export class ActivityConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly consumer: DurableConsumer<typeof ProxyRequestV1>;
+  /** The proxy publishes batches; single events come from proxies of earlier versions. */
+  private readonly batchConsumer: DurableConsumer<typeof ProxyRequestBatchV1>;
 
   constructor(
     connection: MessagingConnection,
     private readonly recorder: ActivityRecorder,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
-    this.consumer = new DurableConsumer(connection, consumerDefinitions.provisionerRequests, ProxyRequestV1, (event) => this.handle(event), rootLogger.child({ component: 'activity-consumer' }));
+    const logger = rootLogger.child({ component: 'activity-consumer' });
+    this.consumer = new DurableConsumer(connection, consumerDefinitions.provisionerRequests, ProxyRequestV1, (event) => this.handle(event), logger);
+    this.batchConsumer = new DurableConsumer(
+      connection,
+      consumerDefinitions.provisionerRequestBatches,
+      ProxyRequestBatchV1,
+      async (batch) => {
+        for (const event of batch.requests) await this.handle(event);
+      },
+      logger,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.recorder.start();
     await this.consumer.start();
+    await this.batchConsumer.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.consumer.stop();
+    await Promise.all([this.consumer.stop(), this.batchConsumer.stop()]);
     await this.recorder.stop();
   }
 

@@ -7,6 +7,7 @@ import { AdminActionV1 } from '../policy/admin-action.v1';
 import { KubeconfigIssuedV1 } from '../kubeconfig/kubeconfig-issued.v1';
 import { KubeconfigRevokedV1 } from '../kubeconfig/kubeconfig-revoked.v1';
 import { ProxyRequestV1 } from '../proxy/proxy-request.v1';
+import { ProxyRequestBatchV1 } from '../proxy/proxy-request-batch.v1';
 import { SaProvisionedV1 } from '../sa/sa-provisioned.v1';
 import { SaExpiredV1 } from '../sa/sa-expired.v1';
 import { EventOf } from './contract';
@@ -22,6 +23,7 @@ export const eventContracts = {
   [KubeconfigIssuedV1.subject]: KubeconfigIssuedV1,
   [KubeconfigRevokedV1.subject]: KubeconfigRevokedV1,
   [ProxyRequestV1.subject]: ProxyRequestV1,
+  [ProxyRequestBatchV1.subject]: ProxyRequestBatchV1,
   [SaProvisionedV1.subject]: SaProvisionedV1,
   [SaExpiredV1.subject]: SaExpiredV1,
 } as const;

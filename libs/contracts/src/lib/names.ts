@@ -25,6 +25,7 @@ export const Subjects = {
   kubeconfigRevoke: 'portcullis.v1.kubeconfig.revoke',
   kubeconfigRevokeUser: 'portcullis.v1.kubeconfig.revoke-user',
   proxyRequest: 'portcullis.v1.proxy.request',
+  proxyRequestBatch: 'portcullis.v1.proxy.request-batch',
   saProvisioned: 'portcullis.v1.sa.provisioned',
   saExpired: 'portcullis.v1.sa.expired',
   saTokenEnsure: 'portcullis.v1.sa.token.ensure',
@@ -44,7 +45,9 @@ export const Streams = {
 
 export const DurableConsumers = {
   auditRequests: 'audit-requests',
+  auditRequestBatches: 'audit-request-batches',
   provisionerRequests: 'sa-provisioner-requests',
+  provisionerRequestBatches: 'sa-provisioner-request-batches',
   provisionerGrantChanged: 'sa-provisioner-grant-changed',
   provisionerRoleChanged: 'sa-provisioner-role-changed',
   provisionerClusterChanged: 'sa-provisioner-cluster-changed',

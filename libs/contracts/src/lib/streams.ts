@@ -41,7 +41,7 @@ export const streamDefinitions: readonly StreamDefinition[] = [
   },
   {
     name: Streams.requests,
-    subjects: [Subjects.proxyRequest],
+    subjects: [Subjects.proxyRequest, Subjects.proxyRequestBatch],
     maxAgeSeconds: 7 * DAY,
     duplicateWindowSeconds: 120,
   },
@@ -66,10 +66,24 @@ export const consumerDefinitions = {
     maxDeliver: 10,
     ackWaitSeconds: 30,
   },
+  auditRequestBatches: {
+    stream: Streams.requests,
+    durable: DurableConsumers.auditRequestBatches,
+    filterSubjects: [Subjects.proxyRequestBatch],
+    maxDeliver: 10,
+    ackWaitSeconds: 30,
+  },
   provisionerRequests: {
     stream: Streams.requests,
     durable: DurableConsumers.provisionerRequests,
     filterSubjects: [Subjects.proxyRequest],
+    maxDeliver: 10,
+    ackWaitSeconds: 30,
+  },
+  provisionerRequestBatches: {
+    stream: Streams.requests,
+    durable: DurableConsumers.provisionerRequestBatches,
+    filterSubjects: [Subjects.proxyRequestBatch],
     maxDeliver: 10,
     ackWaitSeconds: 30,
   },

@@ -89,7 +89,8 @@ export class BatchConsumer<C extends EventContract> {
     const maxAckPending = this.options.maxAckPending ?? this.options.maxBatch * 4;
     await manager.consumers.update(this.definition.stream, this.definition.durable, { max_ack_pending: maxAckPending });
     const consumer = await this.connection.jetstream.consumers.get(this.definition.stream, this.definition.durable);
-    this.messages = await consumer.consume({ max_messages: Math.min(this.options.maxBatch, maxAckPending) });
+    // Pull two batches' worth at a time: the next batch is already here when one is handed over.
+    this.messages = await consumer.consume({ max_messages: Math.min(this.options.maxBatch * 2, maxAckPending) });
     const messages = this.messages;
     this.receiving = true;
     // The pump drains the client's buffer into our queue, so every delivered message can be kept
