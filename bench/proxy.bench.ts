@@ -15,6 +15,7 @@
 // the built proxy (dist/, as deployed), its NATS with JetStream (audit events are published),
 // PostgreSQL from DATABASE_URL, and stand-ins for policy and sa-provisioner answering over NATS.
 // For investigating: BENCH_PROXY_NODE_ARGS passes flags to the proxy's node (e.g. --cpu-prof), and
+// BENCH_PROXY_OUTPUT names a file for the proxy's stdout (with --trace-gc, say), and
 // BENCH_PAUSE_S keeps everything up that long after start, printing the URLs and client cert files.
 
 import { ClusterEndpoint, PolicyClusterLookupV1, PolicyEffectiveAccessV1, SaTokenEnsureV1 } from '@portcullis/contracts';
@@ -187,7 +188,16 @@ SSL_CTX *SSL_CTX_new(const SSL_METHOD *method) {
 
 function runWrk(url: string, seconds: number, options: { env?: NodeJS.ProcessEnv; delayMs?: number } = {}): WrkResult {
   const script = options.delayMs !== undefined ? ['-s', path.join(os.tmpdir(), `wrk-delay-${process.pid}.lua`)] : [];
-  if (options.delayMs !== undefined) fs.writeFileSync(script[1], `function delay() return ${options.delayMs} end\n`);
+  // Exponential think times: arrivals close to a Poisson process. A fixed delay would keep the
+  // connections in lockstep and send them in bursts of CONNECTIONS requests at once.
+  if (options.delayMs !== undefined) {
+    fs.writeFileSync(
+      script[1],
+      `init = function(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)) end
+function delay() return math.floor(-${options.delayMs} * math.log(1 - math.random())) end
+`,
+    );
+  }
   const output = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '--timeout', '10s', ...script, url], {
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
@@ -359,7 +369,11 @@ location / { default_type application/json; return 200 '${BODY}'; }`,
     spawnSync('psql', [stackEnvironment().databaseUrl, '-c', `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: 'ignore' });
   });
   let proxyOutput = '';
-  proxyProcess.stdout?.on('data', (chunk: Buffer) => (proxyOutput += chunk.toString()));
+  const proxyLog = process.env['BENCH_PROXY_OUTPUT'] ? fs.createWriteStream(process.env['BENCH_PROXY_OUTPUT']) : undefined;
+  proxyProcess.stdout?.on('data', (chunk: Buffer) => {
+    proxyOutput += chunk.toString();
+    proxyLog?.write(chunk);
+  });
   const proxyUrl = await waitFor(() => /"url":"(https:[^"]+)"[^\n]*"msg":"data plane listening"/.exec(proxyOutput)?.[1], 'the proxy to listen', 60_000);
   const opsUrl = await waitFor(() => /"url":"(http:[^"]+)"[^\n]*"msg":"ready"/.exec(proxyOutput)?.[1], 'the proxy to be ready', 60_000);
   await waitFor(async () => (await fetch(`${opsUrl}/readyz`)).status === 200, 'proxy readiness', 20_000);
@@ -462,18 +476,20 @@ location / {
   console.log(`Portcullis / kubectl proxy: ${fmt(ratio('kubectl proxy'), 2)}  (target >= 1.00)`);
 
   if (portcullis && portcullisEnv) {
-    // Half of Portcullis' maximum rate: each connection waits `delay` ms before each request. The
-    // latency under half load is a millisecond or two, small beside the delay, so it is not subtracted
+    // Half of Portcullis' maximum rate: each connection waits `delay` ms on average before each
+    // request. The latency under half load is small beside the delay, so it is not subtracted
     // (subtracting the saturated p50 would pace well above half).
     const halfRate = portcullis.requestsPerSecond / 2;
     const delayMs = Math.max(1, Math.round((CONNECTIONS * 1000) / halfRate));
     const paced = (url: string, env?: NodeJS.ProcessEnv) => runWrk(url, Math.min(DURATION_S, 15), { env, delayMs });
     const direct = paced(`${upstreamUrl}${RESOURCE_PATH}`);
     const through = paced(`${proxyUrl}/clusters/bench${RESOURCE_PATH}`, portcullisEnv);
+    const relayed = paced(`https://127.0.0.1:${relayPort}/clusters/bench${RESOURCE_PATH}`, portcullisEnv);
     console.log(
-      `\nat about half of Portcullis' maximum (${fmt(halfRate)} req/s wanted; direct ran ${fmt(direct.requestsPerSecond)}, Portcullis ${fmt(through.requestsPerSecond)}):`,
+      `\nat about half of Portcullis' maximum (${fmt(halfRate)} req/s wanted; direct ran ${fmt(direct.requestsPerSecond)}, Portcullis ${fmt(through.requestsPerSecond)}, node relay ${fmt(relayed.requestsPerSecond)}):`,
     );
     console.log(`  p99 direct ${fmt(direct.p99Ms, 2)} ms, through Portcullis ${fmt(through.p99Ms, 2)} ms: added ${fmt(through.p99Ms - direct.p99Ms, 2)} ms (target <= 2 ms)`);
+    console.log(`  p99 through the bare node relay at the same rate: ${fmt(relayed.p99Ms, 2)} ms (added ${fmt(relayed.p99Ms - direct.p99Ms, 2)} ms)`);
   }
 
   await watchFanOut({ proxyUrl, proxyPid: proxyProcess.pid ?? 0, pki, upstreamPki, credential, fanout });

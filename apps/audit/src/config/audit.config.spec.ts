@@ -17,7 +17,7 @@ describe(loadAuditConfig.name, () => {
   it('boots with the platform variables alone: 90 days of retention, HTTP export off', () => {
     const sut = loadAuditConfig(base);
 
-    expect(sut).toMatchObject({ HTTP_PORT: 3006, AUDIT_RETENTION_DAYS: 90, AUDIT_INGEST_BATCH_SIZE: 1000 });
+    expect(sut).toMatchObject({ HTTP_PORT: 3006, AUDIT_RETENTION_DAYS: 90, AUDIT_INGEST_BATCH_SIZE: 2500 });
     expect(sut.PLATFORM_JWT_ISSUER).toBeUndefined();
     expect(sut.IDENTITY_JWKS_URL).toBeUndefined();
   });

@@ -7,7 +7,7 @@ const auditConfigShape = {
   HTTP_PORT: httpPort(3006),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90).describe('days to keep records (1-3650); older days are dropped whole'),
   // 1,000 rows keep one INSERT well under PostgreSQL's limits and a redelivery after a crash small.
-  AUDIT_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(1_000).describe('events per INSERT (1-5000)'),
+  AUDIT_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(2_500).describe('events per INSERT (1-5000)'),
   // Optional as a pair: without them the HTTP export answers 503 and the export CLI still works.
   PLATFORM_JWT_ISSUER: optionalUrl("identity's issuer, the `iss` of platform JWTs (identity's PUBLIC_URL), e.g. http://127.0.0.1:3001"),
   IDENTITY_JWKS_URL: optionalUrl("identity's key set URL, <identity>/.well-known/jwks.json"),

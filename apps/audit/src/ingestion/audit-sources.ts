@@ -10,25 +10,10 @@ import {
   ProxyRequestV1,
   SaExpiredV1,
   SaProvisionedV1,
-  Streams,
-  Subjects,
 } from '@portcullis/contracts';
 import { DeliveryContext } from '@portcullis/platform/messaging';
 import { z } from 'zod';
 import { AuditRecord } from '../trail/audit-record';
-
-/**
- * The durable consumers of the state events audit stores, one per event type. NEVER RENAME a
- * durable: it is the consumer's position in the stream. They belong in the contracts' streams.ts
- * next to `auditRequests`; they live here until they are moved there.
- */
-export const auditStateConsumers = {
-  auditAdminActions: { stream: Streams.state, durable: 'audit-admin-actions', filterSubjects: [Subjects.policyAdminAction], maxDeliver: 10, ackWaitSeconds: 30 },
-  auditKubeconfigIssued: { stream: Streams.state, durable: 'audit-kubeconfig-issued', filterSubjects: [Subjects.kubeconfigIssued], maxDeliver: 10, ackWaitSeconds: 30 },
-  auditKubeconfigRevoked: { stream: Streams.state, durable: 'audit-kubeconfig-revoked', filterSubjects: [Subjects.kubeconfigRevoked], maxDeliver: 10, ackWaitSeconds: 30 },
-  auditSaProvisioned: { stream: Streams.state, durable: 'audit-sa-provisioned', filterSubjects: [Subjects.saProvisioned], maxDeliver: 10, ackWaitSeconds: 30 },
-  auditSaExpired: { stream: Streams.state, durable: 'audit-sa-expired', filterSubjects: [Subjects.saExpired], maxDeliver: 10, ackWaitSeconds: 30 },
-} as const satisfies Record<string, ConsumerDefinition>;
 
 /** One event type audit stores: where it comes from and how it becomes records. */
 export interface AuditSource<C extends EventContract = EventContract> {
@@ -123,7 +108,7 @@ export const auditSources: AuditSource[] = [
   source({ contract: ProxyRequestV1, consumer: consumerDefinitions.auditRequests, toRecord: requestRecord }),
   source({
     contract: AdminActionV1,
-    consumer: auditStateConsumers.auditAdminActions,
+    consumer: consumerDefinitions.auditAdminActions,
     toRecord: (event, delivery) => ({
       ...noRequest,
       id: event.id,
@@ -141,7 +126,7 @@ export const auditSources: AuditSource[] = [
   }),
   source({
     contract: KubeconfigIssuedV1,
-    consumer: auditStateConsumers.auditKubeconfigIssued,
+    consumer: consumerDefinitions.auditKubeconfigIssued,
     toRecord: (event, delivery) => ({
       ...noRequest,
       id: event.id,
@@ -159,7 +144,7 @@ export const auditSources: AuditSource[] = [
   }),
   source({
     contract: KubeconfigRevokedV1,
-    consumer: auditStateConsumers.auditKubeconfigRevoked,
+    consumer: consumerDefinitions.auditKubeconfigRevoked,
     toRecord: (event, delivery) => ({
       ...noRequest,
       id: event.id,
@@ -176,7 +161,7 @@ export const auditSources: AuditSource[] = [
   }),
   source({
     contract: SaProvisionedV1,
-    consumer: auditStateConsumers.auditSaProvisioned,
+    consumer: consumerDefinitions.auditSaProvisioned,
     toRecord: (event, delivery) => ({
       ...noRequest,
       id: event.id,
@@ -194,7 +179,7 @@ export const auditSources: AuditSource[] = [
   }),
   source({
     contract: SaExpiredV1,
-    consumer: auditStateConsumers.auditSaExpired,
+    consumer: consumerDefinitions.auditSaExpired,
     toRecord: (event, delivery) => ({
       ...noRequest,
       id: event.id,

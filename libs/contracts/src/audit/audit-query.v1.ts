@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineRequest, EventOf, RequestOf, ResponseOf } from '../lib/contract';
-import { Subjects, SUBJECT_PREFIX } from '../lib/names';
+import { Subjects } from '../lib/names';
 import { dnsLabel, timestamp } from '../lib/shared-schemas';
 import { proxyRequestShape } from '../proxy/proxy-request.v1';
 
@@ -27,7 +27,7 @@ export type AuditEventKind = z.infer<typeof auditEventKind>;
  * - Fields a kind has no value for are empty strings, null, 0 (latencyMs) or [] (groups).
  */
 export const AuditEventStoredV1 = defineEvent({
-  subject: `${SUBJECT_PREFIX}.audit.event.stored`,
+  subject: Subjects.auditEventStored,
   schemaName: 'audit.event.stored.v1',
   shape: {
     ...proxyRequestShape,
@@ -91,7 +91,7 @@ export type AuditQueryResponseV1 = ResponseOf<typeof AuditQueryV1>;
  * the request a timeout that fits the range (about a second per 5,000–15,000 records).
  */
 export const AuditVerifyV1 = defineRequest({
-  subject: `${SUBJECT_PREFIX}.audit.verify`,
+  subject: Subjects.auditVerify,
   request: z.object({ from: timestamp, to: timestamp }).strict(),
   response: z
     .object({

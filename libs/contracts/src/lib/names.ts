@@ -31,6 +31,8 @@ export const Subjects = {
   saTokenEnsure: 'portcullis.v1.sa.token.ensure',
   saList: 'portcullis.v1.sa.list',
   auditQuery: 'portcullis.v1.audit.query',
+  auditVerify: 'portcullis.v1.audit.verify',
+  auditEventStored: 'portcullis.v1.audit.event.stored',
   deadLetterPrefix: 'portcullis.v1.deadletter',
 } as const;
 
@@ -46,6 +48,11 @@ export const Streams = {
 export const DurableConsumers = {
   auditRequests: 'audit-requests',
   auditRequestBatches: 'audit-request-batches',
+  auditAdminActions: 'audit-admin-actions',
+  auditKubeconfigIssued: 'audit-kubeconfig-issued',
+  auditKubeconfigRevoked: 'audit-kubeconfig-revoked',
+  auditSaProvisioned: 'audit-sa-provisioned',
+  auditSaExpired: 'audit-sa-expired',
   provisionerRequests: 'sa-provisioner-requests',
   provisionerRequestBatches: 'sa-provisioner-request-batches',
   provisionerGrantChanged: 'sa-provisioner-grant-changed',

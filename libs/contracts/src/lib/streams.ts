@@ -73,6 +73,11 @@ export const consumerDefinitions = {
     maxDeliver: 10,
     ackWaitSeconds: 30,
   },
+  auditAdminActions: stateConsumer(DurableConsumers.auditAdminActions, Subjects.policyAdminAction),
+  auditKubeconfigIssued: stateConsumer(DurableConsumers.auditKubeconfigIssued, Subjects.kubeconfigIssued),
+  auditKubeconfigRevoked: stateConsumer(DurableConsumers.auditKubeconfigRevoked, Subjects.kubeconfigRevoked),
+  auditSaProvisioned: stateConsumer(DurableConsumers.auditSaProvisioned, Subjects.saProvisioned),
+  auditSaExpired: stateConsumer(DurableConsumers.auditSaExpired, Subjects.saExpired),
   provisionerRequests: {
     stream: Streams.requests,
     durable: DurableConsumers.provisionerRequests,
