@@ -159,5 +159,9 @@ export class AuditEventFilterInput {
 export function contractFilterOf(input: AuditEventFilterInput | null): Record<string, unknown> {
   if (!input) return {};
   const entries = Object.entries(input).filter(([, value]) => value !== null && value !== undefined);
-  return Object.fromEntries(entries.map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]));
+  // Nest's DateTime scalar turns an unparsable string into Invalid Date; leaving it as text lets
+  // the contract's validation refuse it with the field's name instead of failing in toISOString().
+  return Object.fromEntries(
+    entries.map(([key, value]) => [key, value instanceof Date ? (Number.isNaN(value.getTime()) ? 'not a date-time' : value.toISOString()) : value]),
+  );
 }

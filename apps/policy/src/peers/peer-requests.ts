@@ -15,9 +15,10 @@ export type PeerService = 'identity' | 'kubeconfig-issuer' | 'sa-provisioner' | 
 export class PeerRequests {
   constructor(private readonly requester: Requester) {}
 
-  async ask<C extends RequestContract>(service: PeerService, contract: C, payload: RequestOf<C>): Promise<ResponseOf<C>> {
+  /** `timeoutMs`: for requests whose work grows with what is asked (verifying a range); otherwise NATS_REQUEST_TIMEOUT_MS. */
+  async ask<C extends RequestContract>(service: PeerService, contract: C, payload: RequestOf<C>, options: { timeoutMs?: number } = {}): Promise<ResponseOf<C>> {
     try {
-      return await this.requester.request(contract, payload);
+      return await this.requester.request(contract, payload, options);
     } catch (error) {
       if (error instanceof NoRespondersError || error instanceof RequestTimeoutError) {
         throw new PeerServiceException(PeerServiceErrorCode.Unavailable, `the ${service} service does not answer (${contract.subject}); try again once it runs`);
