@@ -17,6 +17,11 @@ export class ClusterDirectory {
 
   constructor(private readonly requester: Requester) {}
 
+  /** The endpoint when it is known already, without asking anyone. */
+  peek(name: string): ClusterEndpoint | undefined {
+    return this.endpoints.get(name);
+  }
+
   /** null: policy does not know the cluster. Throws the requester's errors when policy cannot be asked. */
   lookup(name: string): Promise<ClusterEndpoint | null> {
     const cached = this.endpoints.get(name);

@@ -26,11 +26,16 @@ export class EffectiveAccessCache {
 
   constructor(private readonly requester: Requester) {}
 
+  /** The cached view while it is fresh, without asking anyone. */
+  peek(userId: string, groups: readonly string[]): AccessView | undefined {
+    return this.fresh(cacheKey(userId, groups));
+  }
+
   /** Throws the requester's errors (timeout, no responders) when policy cannot be asked. */
   get(userId: string, groups: readonly string[]): Promise<AccessView> {
     const key = cacheKey(userId, groups);
-    const cached = this.views.get(key);
-    if (cached && Date.now() - cached.fetchedAt < MAX_AGE_MS) return Promise.resolve(cached.view);
+    const cached = this.fresh(key);
+    if (cached) return Promise.resolve(cached);
     const pending = this.inFlight.get(key);
     if (pending) return pending;
     const request = this.fetch(key, userId, groups).finally(() => {
@@ -38,6 +43,11 @@ export class EffectiveAccessCache {
     });
     this.inFlight.set(key, request);
     return request;
+  }
+
+  private fresh(key: string): AccessView | undefined {
+    const cached = this.views.get(key);
+    return cached && Date.now() - cached.fetchedAt < MAX_AGE_MS ? cached.view : undefined;
   }
 
   /** Every cached view may be stale: a grant, role or cluster changed. */

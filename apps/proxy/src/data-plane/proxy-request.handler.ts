@@ -16,6 +16,7 @@ import { ClusterDirectory } from '../access/cluster-directory';
 import { AuditTrail } from '../audit/audit-trail';
 import { RequestRecord } from '../audit/request-record';
 import { ProxyConfig } from '../config/proxy.config';
+import type { KubeconfigCredential } from '../credentials/client-certificate.verifier';
 import { internalErrorStatus, kubeStatusFor } from '../errors/kube-status';
 import { ProxyErrorCode, ProxyException } from '../errors/proxy.exception';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
@@ -73,10 +74,15 @@ export class ProxyRequestHandler {
       traceIdOf(span),
     );
     response.once('close', () => this.finish(record, span));
-    void context.with(trace.setSpan(context.active(), span), () => this.process(request, response, record));
+    context.with(trace.setSpan(context.active(), span), () => this.process(request, response, record));
   };
 
-  private async process(request: ClientRequest, response: ClientResponse, record: RequestRecord): Promise<void> {
+  /**
+   * Synchronous while the person's access, the cluster and the JIT token are cached, as they are
+   * for nearly every request: each promise costs a trip through the microtask queue and, with
+   * tracing's async context on, a few hooks more — measured at a third of the proxy's throughput.
+   */
+  private process(request: ClientRequest, response: ClientResponse, record: RequestRecord): void {
     try {
       if (this.state.draining) throw new ProxyException(ProxyErrorCode.ShuttingDown, 'the proxy is restarting; retry');
       if (!this.audit.acceptsRequests) throw new ProxyException(ProxyErrorCode.AuditUnavailable, 'requests cannot be recorded in the audit trail right now; retry later');
@@ -86,9 +92,20 @@ export class ProxyRequestHandler {
       record.info = this.parser.parse(request.method ?? '', route.path, route.query);
       const credential = this.gate.authenticate(request.socket);
       record.credential = credential;
+      const admission = this.gate.admitFromCache(credential, route.cluster);
+      if (admission) this.forward(request, response, record, admission, route, record.info, true);
+      else void this.admitAndForward(request, response, record, credential, route);
+    } catch (error) {
+      this.refuse(request, response, record, error);
+    }
+  }
+
+  /** The first request of a person on a cluster, or after a cache expired: policy and the provisioner are asked. */
+  private async admitAndForward(request: ClientRequest, response: ClientResponse, record: RequestRecord, credential: KubeconfigCredential, route: ClusterRoute): Promise<void> {
+    try {
       const admission = await this.gate.admit(credential, route.cluster);
       if (response.destroyed) return;
-      this.forward(request, response, record, admission, route, record.info, true);
+      this.forward(request, response, record, admission, route, record.info as RequestInfo, true);
     } catch (error) {
       this.refuse(request, response, record, error);
     }

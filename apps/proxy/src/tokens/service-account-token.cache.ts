@@ -36,11 +36,16 @@ export class ServiceAccountTokenCache {
     this.timeoutMs = config.SA_TOKEN_TIMEOUT_MS;
   }
 
+  /** A usable cached token, without asking the provisioner. */
+  peek(subject: TokenSubject): string | undefined {
+    return this.usable(cacheKey(subject));
+  }
+
   /** Throws the requester's errors (timeout, no responders, the provisioner's coded errors). */
   get(subject: TokenSubject): Promise<string> {
     const key = cacheKey(subject);
-    const cached = this.tokens.get(key);
-    if (cached && Date.now() < cached.usableUntil) return Promise.resolve(cached.token);
+    const cached = this.usable(key);
+    if (cached !== undefined) return Promise.resolve(cached);
     const pending = this.inFlight.get(key);
     if (pending) return pending;
     const request = this.fetch(key, subject).finally(() => {
@@ -48,6 +53,11 @@ export class ServiceAccountTokenCache {
     });
     this.inFlight.set(key, request);
     return request;
+  }
+
+  private usable(key: string): string | undefined {
+    const cached = this.tokens.get(key);
+    return cached && Date.now() < cached.usableUntil ? cached.token : undefined;
   }
 
   /** The cluster refused the token, or its ServiceAccount is gone: the next request provisions again. */
