@@ -15,6 +15,7 @@
 // the built proxy (dist/, as deployed), its NATS with JetStream (audit events are published),
 // PostgreSQL from DATABASE_URL, and stand-ins for policy and sa-provisioner answering over NATS.
 // For investigating: BENCH_PROXY_NODE_ARGS passes flags to the proxy's node (e.g. --cpu-prof), and
+// BENCH_PROXY_NODE runs the proxy and the relay on another node binary,
 // BENCH_PROXY_OUTPUT names a file for the proxy's stdout (with --trace-gc, say), and
 // BENCH_PAUSE_S keeps everything up that long after start, printing the URLs and client cert files.
 
@@ -41,6 +42,8 @@ const { values: args } = parseArgs({
   },
 });
 const DURATION_S = Number(args.duration);
+// The Node.js that runs the proxy and the bare relay (production images run another major).
+const PROXY_NODE = process.env['BENCH_PROXY_NODE'] ?? process.execPath;
 const CONNECTIONS = Number(args.connections);
 const WATCHES = Number(args.watches);
 const RESOURCE_PATH = '/api/v1/namespaces/default/configmaps/bench';
@@ -296,7 +299,8 @@ async function main(): Promise<void> {
 }
 
 async function run(bench: Bench): Promise<void> {
-  console.log(`proxy benchmark: ${os.cpus().length} cores, node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s per peer\n`);
+  const proxyNodeVersion = execFileSync(PROXY_NODE, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`proxy benchmark: ${os.cpus().length} cores, proxy and relay on node ${proxyNodeVersion}, ${CONNECTIONS} connections, ${DURATION_S} s per peer\n`);
   const pki: DevPki = await ensureDevPki(path.join(bench.dir, 'pki'));
   const upstreamPki: DevPki = await ensureDevPki(path.join(bench.dir, 'upstream-pki'));
   const upstreamCa = fs.readFileSync(upstreamPki.proxyCaCertFile, 'utf8');
@@ -343,7 +347,7 @@ location / { default_type application/json; return 200 '${BODY}'; }`,
   execFileSync(process.execPath, ['tools/build/build-app.mjs', 'proxy'], { cwd: workspaceRoot, stdio: 'inherit' });
   const schema = `proxy_bench_${process.pid}`;
   const proxyProcess = bench.track(
-    spawn(process.execPath, [...(process.env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(workspaceRoot, 'dist/apps/proxy/main.js')], {
+    spawn(PROXY_NODE, [...(process.env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(workspaceRoot, 'dist/apps/proxy/main.js')], {
       cwd: workspaceRoot,
       env: {
         ...process.env,
@@ -399,7 +403,7 @@ location / { default_type application/json; return 200 '${BODY}'; }`,
   const relayScript = path.join(bench.dir, 'node-relay.js');
   fs.writeFileSync(relayScript, NODE_RELAY);
   const relay = bench.track(
-    fork(relayScript, [pki.proxyCertFile, pki.proxyKeyFile, pki.kubeconfigCaCertFile, upstreamUrl, upstreamPki.proxyCaCertFile], { stdio: 'ignore' }),
+    fork(relayScript, [pki.proxyCertFile, pki.proxyKeyFile, pki.kubeconfigCaCertFile, upstreamUrl, upstreamPki.proxyCaCertFile], { stdio: 'ignore', execPath: PROXY_NODE }),
   );
   const relayPort = await new Promise<number>((resolve) => relay.once('message', (message: { port: number }) => resolve(message.port)));
   peers.push({ name: 'node relay', url: `https://127.0.0.1:${relayPort}/clusters/bench${RESOURCE_PATH}`, env: portcullisEnv });
