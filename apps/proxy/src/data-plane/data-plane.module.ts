@@ -22,6 +22,7 @@ import { DataPlaneState } from './data-plane.state';
 import { OpenStreamRegistry } from './open-stream.registry';
 import { ProxyRequestHandler } from './proxy-request.handler';
 import { RequestGate } from './request-gate';
+import { RequestLifecycle } from './request-lifecycle';
 import { UpgradeRequestHandler } from './upgrade-request.handler';
 
 /** The data plane and everything it decides with: credentials, revocations, access, tokens, upstreams, audit. */
@@ -40,6 +41,7 @@ import { UpgradeRequestHandler } from './upgrade-request.handler';
     { provide: RevocationSet, useFactory: () => new RevocationSet() },
     { provide: RequestInfoParser, useFactory: () => new RequestInfoParser() },
     DataPlaneState,
+    RequestLifecycle,
     ProxyMetrics,
     OpenStreamRegistry,
     AuditTrail,

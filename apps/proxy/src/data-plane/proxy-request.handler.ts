@@ -7,34 +7,23 @@
  *   and hop-by-hop headers removed, under the person's JIT ServiceAccount token.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
-import { context, propagation, Span, SpanKind, trace } from '@opentelemetry/api';
+import { ROOT_LOGGER } from '@portcullis/platform/service';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { constants as http2Constants, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import type { Logger } from 'pino';
-import { ClusterDirectory } from '../access/cluster-directory';
-import { AuditTrail } from '../audit/audit-trail';
 import { RequestRecord } from '../audit/request-record';
-import { ProxyConfig } from '../config/proxy.config';
-import type { KubeconfigCredential } from '../credentials/client-certificate.verifier';
 import { internalErrorStatus, kubeStatusFor } from '../errors/kube-status';
 import { ProxyErrorCode, ProxyException } from '../errors/proxy.exception';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
-import { parseClusterRoute, ClusterRoute } from '../routing/cluster-route';
-import { RequestInfo, RequestInfoParser } from '../routing/request-info.parser';
+import { ClusterRoute } from '../routing/cluster-route';
+import { RequestInfo } from '../routing/request-info.parser';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/forwarded-headers';
 import { UpstreamPool } from '../upstream/upstream-pool';
-import { DataPlaneState } from './data-plane.state';
-import { abortClient, assertWellFormed, ClientRequest, ClientResponse, flushHeaders, hasRequestBody, isHttp2, pump } from './exchange';
+import { abortClient, ClientRequest, ClientResponse, flushHeaders, hasRequestBody, isHttp2, pump } from './exchange';
 import { OpenStreamRegistry } from './open-stream.registry';
 import { Admission, RequestGate } from './request-gate';
-
-const tracer = trace.getTracer('portcullis-proxy');
-
-function traceIdOf(span: Span): string | null {
-  const spanContext = span.spanContext();
-  return trace.isSpanContextValid(spanContext) ? spanContext.traceId : null;
-}
+import { IdentifiedRequest, RequestLifecycle } from './request-lifecycle';
 
 /** The connection failure under node's "stream cancelled" wrapper, as `CODE: message`. */
 function describeFailure(error: NodeJS.ErrnoException): string {
@@ -46,34 +35,21 @@ function describeFailure(error: NodeJS.ErrnoException): string {
 @Injectable()
 export class ProxyRequestHandler {
   private readonly logger: Logger;
-  private readonly maxHeaderBytes: number;
 
   constructor(
     private readonly gate: RequestGate,
-    private readonly clusters: ClusterDirectory,
+    private readonly lifecycle: RequestLifecycle,
     private readonly pool: UpstreamPool,
     private readonly streams: OpenStreamRegistry,
-    private readonly audit: AuditTrail,
     private readonly metrics: ProxyMetrics,
-    private readonly parser: RequestInfoParser,
-    private readonly state: DataPlaneState,
-    @Inject(SERVICE_CONFIG) config: ProxyConfig,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'data-plane' });
-    this.maxHeaderBytes = config.MAX_HEADER_BYTES;
   }
 
   readonly handle = (request: ClientRequest, response: ClientResponse): void => {
-    const span = tracer.startSpan(`proxy ${request.method}`, { kind: SpanKind.SERVER, root: true });
-    const record = new RequestRecord(
-      request.method ?? '',
-      request.url ?? '',
-      String(request.headers['user-agent'] ?? ''),
-      request.socket?.remoteAddress ?? '',
-      traceIdOf(span),
-    );
-    response.once('close', () => this.finish(record, span));
+    const { span, record } = this.lifecycle.begin(`proxy ${request.method}`, request);
+    response.once('close', () => this.lifecycle.finish(record, span));
     context.with(trace.setSpan(context.active(), span), () => this.process(request, response, record));
   };
 
@@ -84,28 +60,22 @@ export class ProxyRequestHandler {
    */
   private process(request: ClientRequest, response: ClientResponse, record: RequestRecord): void {
     try {
-      if (this.state.draining) throw new ProxyException(ProxyErrorCode.ShuttingDown, 'the proxy is restarting; retry');
-      if (!this.audit.acceptsRequests) throw new ProxyException(ProxyErrorCode.AuditUnavailable, 'requests cannot be recorded in the audit trail right now; retry later');
-      assertWellFormed(request, this.maxHeaderBytes);
-      const route = parseClusterRoute(request.url ?? '');
-      record.cluster = route.cluster;
-      record.info = this.parser.parse(request.method ?? '', route.path, route.query);
-      const credential = this.gate.authenticate(request.socket);
-      record.credential = credential;
-      const admission = this.gate.admitFromCache(credential, route.cluster);
-      if (admission) this.forward(request, response, record, admission, route, record.info, true);
-      else void this.admitAndForward(request, response, record, credential, route);
+      this.lifecycle.assertAccepting(request);
+      const identified = this.lifecycle.identify(request, record);
+      const admission = this.gate.admitFromCache(identified.credential, identified.route.cluster);
+      if (admission) this.forward(request, response, record, admission, identified.route, identified.info, true);
+      else void this.admitAndForward(request, response, record, identified);
     } catch (error) {
       this.refuse(request, response, record, error);
     }
   }
 
   /** The first request of a person on a cluster, or after a cache expired: policy and the provisioner are asked. */
-  private async admitAndForward(request: ClientRequest, response: ClientResponse, record: RequestRecord, credential: KubeconfigCredential, route: ClusterRoute): Promise<void> {
+  private async admitAndForward(request: ClientRequest, response: ClientResponse, record: RequestRecord, { route, info, credential }: IdentifiedRequest): Promise<void> {
     try {
       const admission = await this.gate.admit(credential, route.cluster);
       if (response.destroyed) return;
-      this.forward(request, response, record, admission, route, record.info as RequestInfo, true);
+      this.forward(request, response, record, admission, route, info, true);
     } catch (error) {
       this.refuse(request, response, record, error);
     }
@@ -236,13 +206,5 @@ export class ProxyRequestHandler {
     }
     response.end(body);
     record.bytesOut = body.length;
-  }
-
-  private finish(record: RequestRecord, span: Span): void {
-    if (record.status === 0) record.status = 499;
-    span.setAttribute('http.response.status_code', record.status);
-    span.end();
-    this.metrics.requests.inc({ cluster: record.cluster && this.clusters.isKnown(record.cluster) ? record.cluster : '', code: String(record.status) });
-    this.audit.record(record.toEvent());
   }
 }

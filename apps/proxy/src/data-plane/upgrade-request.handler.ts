@@ -8,7 +8,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
-import { context, propagation, Span, SpanKind, trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, OutgoingHttpHeaders, STATUS_CODES } from 'node:http';
 import https from 'node:https';
@@ -16,32 +16,22 @@ import { isIP, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from 'pino';
-import { ClusterDirectory } from '../access/cluster-directory';
-import { AuditTrail } from '../audit/audit-trail';
 import { RequestRecord } from '../audit/request-record';
 import { ProxyConfig } from '../config/proxy.config';
 import { internalErrorStatus, KubeStatusReply, kubeStatusFor } from '../errors/kube-status';
 import { ProxyErrorCode, ProxyException } from '../errors/proxy.exception';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
-import { parseClusterRoute } from '../routing/cluster-route';
-import { RequestInfoParser } from '../routing/request-info.parser';
 import { upstreamRequestHeaders } from '../upstream/forwarded-headers';
-import { DataPlaneState } from './data-plane.state';
-import { assertWellFormed, pump } from './exchange';
+import { pump } from './exchange';
 import { OpenStreamRegistry } from './open-stream.registry';
 import { RequestGate } from './request-gate';
+import { RequestLifecycle } from './request-lifecycle';
 
-const tracer = trace.getTracer('portcullis-proxy');
 // A refused upgrade's answer from the cluster is a Status document; anything longer is cut.
 const MAX_REFUSAL_BODY = 64 * 1024;
 // After one side has finished and the other was told so, how long a silent peer may keep the socket.
 const HALF_CLOSE_GRACE_MS = 30_000;
 const UPGRADE_METHODS = new Set(['GET', 'POST']);
-
-function traceIdOf(span: Span): string | null {
-  const spanContext = span.spanContext();
-  return trace.isSpanContextValid(spanContext) ? spanContext.traceId : null;
-}
 
 function rawResponse(status: number, statusMessage: string, headerLines: string[], body: Buffer): Buffer {
   const head = [`HTTP/1.1 ${status} ${statusMessage}`, ...headerLines, `Content-Length: ${body.length}`, 'Connection: close', '', ''].join('\r\n');
@@ -52,49 +42,36 @@ function rawResponse(status: number, statusMessage: string, headerLines: string[
 @Injectable()
 export class UpgradeRequestHandler {
   private readonly logger: Logger;
-  private readonly maxHeaderBytes: number;
   private readonly connectTimeoutMs: number;
 
   constructor(
     private readonly gate: RequestGate,
-    private readonly clusters: ClusterDirectory,
+    private readonly lifecycle: RequestLifecycle,
     private readonly streams: OpenStreamRegistry,
-    private readonly audit: AuditTrail,
     private readonly metrics: ProxyMetrics,
-    private readonly parser: RequestInfoParser,
-    private readonly state: DataPlaneState,
     @Inject(SERVICE_CONFIG) config: ProxyConfig,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'data-plane' });
-    this.maxHeaderBytes = config.MAX_HEADER_BYTES;
     this.connectTimeoutMs = config.UPSTREAM_CONNECT_TIMEOUT_MS;
   }
 
   readonly handle = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const span = tracer.startSpan(`proxy upgrade ${request.method}`, { kind: SpanKind.SERVER, root: true });
-    const record = new RequestRecord(request.method ?? '', request.url ?? '', String(request.headers['user-agent'] ?? ''), request.socket.remoteAddress ?? '', traceIdOf(span));
-    socket.once('close', () => this.finish(record, span));
+    const { span, record } = this.lifecycle.begin(`proxy upgrade ${request.method}`, request);
+    socket.once('close', () => this.lifecycle.finish(record, span));
     socket.on('error', () => socket.destroy());
     void context.with(trace.setSpan(context.active(), span), () => this.process(request, socket as Socket, head, record));
   };
 
   private async process(request: IncomingMessage, socket: Socket, head: Buffer, record: RequestRecord): Promise<void> {
     try {
-      if (this.state.draining) throw new ProxyException(ProxyErrorCode.ShuttingDown, 'the proxy is restarting; retry');
-      if (!this.audit.acceptsRequests) throw new ProxyException(ProxyErrorCode.AuditUnavailable, 'requests cannot be recorded in the audit trail right now; retry later');
-      assertWellFormed(request, this.maxHeaderBytes);
+      this.lifecycle.assertAccepting(request);
       if (!UPGRADE_METHODS.has(request.method ?? '')) throw new ProxyException(ProxyErrorCode.MethodNotAllowed, `an upgrade with ${request.method} is not supported`);
       const protocol = (request.headers.upgrade ?? '').trim().toLowerCase();
       if (protocol !== 'websocket' && protocol !== 'spdy/3.1') {
         throw new ProxyException(ProxyErrorCode.MalformedRequest, 'only WebSocket and SPDY/3.1 upgrades are supported');
       }
-      const route = parseClusterRoute(request.url ?? '');
-      record.cluster = route.cluster;
-      const info = this.parser.parse(request.method ?? '', route.path, route.query);
-      record.info = info;
-      const credential = this.gate.authenticate(request.socket);
-      record.credential = credential;
+      const { route, info, credential } = this.lifecycle.identify(request, record);
       const admission = await this.gate.admit(credential, route.cluster);
       if (socket.destroyed) return;
 
@@ -251,13 +228,5 @@ export class UpgradeRequestHandler {
     const raw = rawResponse(reply.code, STATUS_CODES[reply.code] ?? '', headerLines, Buffer.from(reply.body));
     record.bytesOut += raw.length;
     socket.end(raw);
-  }
-
-  private finish(record: RequestRecord, span: Span): void {
-    if (record.status === 0) record.status = 499;
-    span.setAttribute('http.response.status_code', record.status);
-    span.end();
-    this.metrics.requests.inc({ cluster: record.cluster && this.clusters.isKnown(record.cluster) ? record.cluster : '', code: String(record.status) });
-    this.audit.record(record.toEvent());
   }
 }
