@@ -23,3 +23,7 @@ export * from './kubeconfig/kubeconfig-requests.v1';
 export * from './sa/sa-list.v1';
 export * from './audit/audit-query.v1';
 export * from './policy/cluster-lookup.v1';
+export * from './policy/cluster-lookup.v2';
+export * from './agent/agent-enrollment.v1';
+export * from './agent/tunnel-event.v1';
+export * from './policy/cluster-status.v1';

@@ -8,7 +8,7 @@ import { proxyRequestShape } from '../proxy/proxy-request.v1';
  * What a record is about: the schema name of the event it was stored from (without version).
  * Absent means `proxy.request`, the kind every record had before the others were added.
  */
-export const auditEventKind = z.enum(['proxy.request', 'policy.admin.action', 'kubeconfig.issued', 'kubeconfig.revoked', 'sa.provisioned', 'sa.expired']);
+export const auditEventKind = z.enum(['proxy.request', 'policy.admin.action', 'kubeconfig.issued', 'kubeconfig.revoked', 'sa.provisioned', 'sa.expired', 'proxy.tunnel']);
 export type AuditEventKind = z.infer<typeof auditEventKind>;
 
 /**

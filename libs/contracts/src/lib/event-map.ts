@@ -10,6 +10,7 @@ import { ProxyRequestV1 } from '../proxy/proxy-request.v1';
 import { ProxyRequestBatchV1 } from '../proxy/proxy-request-batch.v1';
 import { SaProvisionedV1 } from '../sa/sa-provisioned.v1';
 import { SaExpiredV1 } from '../sa/sa-expired.v1';
+import { TunnelEventV1 } from '../agent/tunnel-event.v1';
 import { EventOf } from './contract';
 
 /** subject → contract; the one registry publishers and consumers look events up in. */
@@ -26,6 +27,7 @@ export const eventContracts = {
   [ProxyRequestBatchV1.subject]: ProxyRequestBatchV1,
   [SaProvisionedV1.subject]: SaProvisionedV1,
   [SaExpiredV1.subject]: SaExpiredV1,
+  [TunnelEventV1.subject]: TunnelEventV1,
 } as const;
 
 /** subject → payload type, so `publish(subject, payload)` is checked at compile time. */

@@ -18,6 +18,10 @@ export const Subjects = {
   policyEffectiveAccess: 'portcullis.v1.policy.access.effective',
   policyClusterLookup: 'portcullis.v1.policy.cluster.lookup',
   policyClusterCredential: 'portcullis.v1.policy.cluster.credential',
+  policyClusterLookupV2: 'portcullis.v1.policy.cluster.lookup-v2',
+  policyClusterStatus: 'portcullis.v1.policy.cluster.status',
+  agentEnroll: 'portcullis.v1.agent.enroll',
+  agentRenew: 'portcullis.v1.agent.renew',
   kubeconfigIssued: 'portcullis.v1.kubeconfig.issued',
   kubeconfigRevoked: 'portcullis.v1.kubeconfig.revoked',
   kubeconfigIssue: 'portcullis.v1.kubeconfig.issue',
@@ -26,6 +30,7 @@ export const Subjects = {
   kubeconfigRevokeUser: 'portcullis.v1.kubeconfig.revoke-user',
   proxyRequest: 'portcullis.v1.proxy.request',
   proxyRequestBatch: 'portcullis.v1.proxy.request-batch',
+  proxyTunnel: 'portcullis.v1.proxy.tunnel',
   saProvisioned: 'portcullis.v1.sa.provisioned',
   saExpired: 'portcullis.v1.sa.expired',
   saTokenEnsure: 'portcullis.v1.sa.token.ensure',
@@ -45,6 +50,12 @@ export const Streams = {
   deadLetter: 'PORTCULLIS_DEADLETTER',
 } as const;
 
+/** JetStream key-value buckets. */
+export const Buckets = {
+  /** Which proxy replica holds which cluster's agent tunnel (TunnelPresenceV1, key `<cluster>.<replica>`). */
+  tunnelPresence: 'PORTCULLIS_TUNNELS',
+} as const;
+
 export const DurableConsumers = {
   auditRequests: 'audit-requests',
   auditRequestBatches: 'audit-request-batches',
@@ -53,6 +64,7 @@ export const DurableConsumers = {
   auditKubeconfigRevoked: 'audit-kubeconfig-revoked',
   auditSaProvisioned: 'audit-sa-provisioned',
   auditSaExpired: 'audit-sa-expired',
+  auditTunnelEvents: 'audit-tunnel-events',
   provisionerRequests: 'sa-provisioner-requests',
   provisionerRequestBatches: 'sa-provisioner-request-batches',
   provisionerGrantChanged: 'sa-provisioner-grant-changed',

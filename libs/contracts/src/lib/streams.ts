@@ -34,6 +34,7 @@ export const streamDefinitions: readonly StreamDefinition[] = [
       `${Subjects.kubeconfigRevoked}`,
       `${Subjects.saProvisioned}`,
       `${Subjects.saExpired}`,
+      `${Subjects.proxyTunnel}`,
     ],
     // Revocations must be replayable for as long as a kubeconfig can live (default 7 days) plus margin.
     maxAgeSeconds: 30 * DAY,
@@ -78,6 +79,7 @@ export const consumerDefinitions = {
   auditKubeconfigRevoked: stateConsumer(DurableConsumers.auditKubeconfigRevoked, Subjects.kubeconfigRevoked),
   auditSaProvisioned: stateConsumer(DurableConsumers.auditSaProvisioned, Subjects.saProvisioned),
   auditSaExpired: stateConsumer(DurableConsumers.auditSaExpired, Subjects.saExpired),
+  auditTunnelEvents: stateConsumer(DurableConsumers.auditTunnelEvents, Subjects.proxyTunnel),
   provisionerRequests: {
     stream: Streams.requests,
     durable: DurableConsumers.provisionerRequests,

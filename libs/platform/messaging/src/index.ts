@@ -7,3 +7,4 @@ export * from './lib/messaging.errors';
 export * from './lib/messaging-logger';
 export * from './lib/message-headers';
 export * from './lib/batch-consumer';
+export * from './lib/presence-bucket';
