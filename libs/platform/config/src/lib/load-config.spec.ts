@@ -1,4 +1,4 @@
-import { loadDatabaseConfig, loadServiceConfig } from './service-config';
+import { loadDatabaseConfig, loadProcessConfig, loadServiceConfig } from './service-config';
 import { ConfigError, redactConfig } from './load-config';
 
 const validEnv = {
@@ -71,5 +71,13 @@ describe('loadDatabaseConfig', () => {
     const sut = loadDatabaseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/portcullis' });
 
     expect(sut).toEqual({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/portcullis', LOG_LEVEL: 'info' });
+  });
+});
+
+describe('loadProcessConfig', () => {
+  it('needs neither a database nor NATS, for a process that has neither (the cluster agent)', () => {
+    const sut = loadProcessConfig({}, { HTTP_PORT: '3007' });
+
+    expect(sut).toEqual({ HTTP_HOST: '127.0.0.1', HTTP_PORT: 3007, LOG_LEVEL: 'info' });
   });
 });

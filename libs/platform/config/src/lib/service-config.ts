@@ -2,14 +2,27 @@ import { z } from 'zod';
 import { envBoolean, envPort, envUrl, sensitive } from './config-schema';
 import { EnvSource, loadConfig } from './load-config';
 
-/** Variables every service reads. Apps extend this shape with their own. */
-export const serviceConfigShape = {
+/**
+ * Variables every process reads, with or without PostgreSQL and NATS: where /healthz, /readyz and
+ * /metrics listen, and how much it logs. The cluster agent, which runs inside managed clusters
+ * with neither, reads only these and its own.
+ */
+export const processConfigShape = {
   HTTP_HOST: z
     .string()
     .default('127.0.0.1')
     // Loopback by default: a developer's laptop should not expose services; images set 0.0.0.0.
     .describe('an interface address to listen on, e.g. 0.0.0.0'),
   HTTP_PORT: envPort(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('one of fatal, error, warn, info, debug, trace'),
+} as const;
+
+export type ProcessConfig = z.infer<z.ZodObject<typeof processConfigShape>>;
+
+/** Variables every service reads. Apps extend this shape with their own. */
+export const serviceConfigShape = {
+  HTTP_HOST: processConfigShape.HTTP_HOST,
+  HTTP_PORT: processConfigShape.HTTP_PORT,
   DATABASE_URL: sensitive(envUrl(['postgres', 'postgresql'], 'a postgres:// connection URL')),
   DATABASE_SCHEMA: z
     .string()
@@ -19,7 +32,7 @@ export const serviceConfigShape = {
   DATABASE_MIGRATE_ON_START: envBoolean().default(false).describe('true or false'),
   NATS_URL: envUrl(['nats', 'tls'], 'a nats:// URL (comma-free; one seed server)'),
   NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000).describe('milliseconds (100-60000)'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('one of fatal, error, warn, info, debug, trace'),
+  LOG_LEVEL: processConfigShape.LOG_LEVEL,
   // Only switched off by tests that need a state change to sit unpublished in the outbox.
   OUTBOX_RELAY_ENABLED: envBoolean().default(true).describe('true or false'),
 } as const;
@@ -44,6 +57,14 @@ export function loadServiceConfig<Extra extends Record<string, z.ZodType>>(
   env: EnvSource = process.env,
 ): z.infer<z.ZodObject<Omit<typeof serviceConfigShape, keyof Extra> & Extra>> {
   return loadConfig({ ...serviceConfigShape, ...extra } as Omit<typeof serviceConfigShape, keyof Extra> & Extra, env);
+}
+
+/** A process without PostgreSQL and NATS: the process variables plus its own (which may override them). */
+export function loadProcessConfig<Extra extends Record<string, z.ZodType>>(
+  extra: Extra,
+  env: EnvSource = process.env,
+): z.infer<z.ZodObject<Omit<typeof processConfigShape, keyof Extra> & Extra>> {
+  return loadConfig({ ...processConfigShape, ...extra } as Omit<typeof processConfigShape, keyof Extra> & Extra, env);
 }
 
 export interface TelemetrySettings {

@@ -1,12 +1,12 @@
 import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { redactConfig, ServiceConfig } from '@portcullis/platform/config';
+import { ProcessConfig, redactConfig } from '@portcullis/platform/config';
 import { loadConfigOrExit } from './load-config-or-exit';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
-import { ROOT_LOGGER } from './platform.module';
+import { ROOT_LOGGER } from './platform.tokens';
 
-export interface BootstrapOptions<C extends ServiceConfig> {
+export interface BootstrapOptions<C extends ProcessConfig> {
   service: string;
   loadConfig: () => C;
   createModule: (config: C) => DynamicModule;
@@ -16,7 +16,7 @@ export interface BootstrapOptions<C extends ServiceConfig> {
  * Starts a service: config first (a bad variable stops it with one line naming it), then
  * Nest with JSON logs, then HTTP. Prints one `ready` log line with the URL once listening.
  */
-export async function bootstrapService<C extends ServiceConfig>(options: BootstrapOptions<C>): Promise<void> {
+export async function bootstrapService<C extends ProcessConfig>(options: BootstrapOptions<C>): Promise<void> {
   const config = loadConfigOrExit(options.service, options.loadConfig);
 
   const app = await NestFactory.create(options.createModule(config), { bufferLogs: true });

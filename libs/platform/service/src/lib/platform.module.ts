@@ -27,15 +27,12 @@ import {
   serviceDataSourceOptions,
   ServiceDataSourceOptions,
 } from '@portcullis/platform/persistence';
-import { LoggerModule } from 'nestjs-pino';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware, MetricsController, MetricsRegistry } from './metrics';
-import { SERVICE_CONFIG, SERVICE_NAME } from './platform.tokens';
-import { createServiceLogger } from './service-logger';
-
-export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+import { ROOT_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './platform.tokens';
+import { createServiceLogger, serviceLoggerModule } from './service-logger';
 
 export interface PlatformModuleOptions {
   service: string;
@@ -67,12 +64,7 @@ export class PlatformModule implements NestModule, OnApplicationBootstrap, OnApp
     return {
       module: PlatformModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            logger: rootLogger,
-            autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
-          },
-        }),
+        serviceLoggerModule(rootLogger),
         TerminusModule.forRoot({ logger: false }),
         TypeOrmModule.forRootAsync({
           useFactory: () =>

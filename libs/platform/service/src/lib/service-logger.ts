@@ -1,3 +1,5 @@
+import { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
 import pino, { Logger } from 'pino';
 import { currentTraceId } from '@portcullis/platform/telemetry';
 
@@ -25,6 +27,16 @@ export function createServiceLogger(service: string, level: string): Logger {
     mixin: () => {
       const traceId = currentTraceId();
       return traceId ? { traceId } : {};
+    },
+  });
+}
+
+/** Nest's logger and the HTTP request log on the service's root logger; probes and scrapes are not logged. */
+export function serviceLoggerModule(rootLogger: Logger): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      logger: rootLogger,
+      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
     },
   });
 }
