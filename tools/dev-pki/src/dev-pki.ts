@@ -4,7 +4,12 @@
  *   - the kubeconfig client CA, which signs the client certificate in every issued kubeconfig
  *     and which the proxy trusts for mTLS;
  *   - the proxy CA and the proxy's serving certificate for 127.0.0.1 and localhost, which every
- *     kubeconfig trusts as certificate-authority-data.
+ *     kubeconfig trusts as certificate-authority-data;
+ *   - the agent CA, with which policy signs the client certificates of cluster agents (agent
+ *     mode) and which the proxy's tunnel endpoint trusts;
+ *   - the service CA and the service certificates Portcullis' own services present to each other
+ *     on the proxy's internal relay: `proxy` (serving the relay, and dialling other replicas) and
+ *     `sa-provisioner` (its calls to agent-mode clusters).
  */
 import * as x509 from '@peculiar/x509';
 import { KeyObject, X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
@@ -21,6 +26,14 @@ export interface DevPki {
   proxyCaKeyFile: string;
   proxyCertFile: string;
   proxyKeyFile: string;
+  agentCaCertFile: string;
+  agentCaKeyFile: string;
+  serviceCaCertFile: string;
+  serviceCaKeyFile: string;
+  proxyServiceCertFile: string;
+  proxyServiceKeyFile: string;
+  provisionerServiceCertFile: string;
+  provisionerServiceKeyFile: string;
 }
 
 interface KeyPairFiles {
@@ -57,11 +70,22 @@ export async function ensureDevPki(dir: string): Promise<DevPki> {
     proxyCaKeyFile: path.join(dir, 'proxy-ca.key'),
     proxyCertFile: path.join(dir, 'proxy.crt'),
     proxyKeyFile: path.join(dir, 'proxy.key'),
+    agentCaCertFile: path.join(dir, 'agent-ca.crt'),
+    agentCaKeyFile: path.join(dir, 'agent-ca.key'),
+    serviceCaCertFile: path.join(dir, 'service-ca.crt'),
+    serviceCaKeyFile: path.join(dir, 'service-ca.key'),
+    proxyServiceCertFile: path.join(dir, 'proxy-service.crt'),
+    proxyServiceKeyFile: path.join(dir, 'proxy-service.key'),
+    provisionerServiceCertFile: path.join(dir, 'sa-provisioner-service.crt'),
+    provisionerServiceKeyFile: path.join(dir, 'sa-provisioner-service.key'),
   };
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   await withDirectoryLock(dir, async () => {
     const kubeconfigCa = { certFile: pki.kubeconfigCaCertFile, keyFile: pki.kubeconfigCaKeyFile };
     if (!loadPair(kubeconfigCa)) await writeCa(kubeconfigCa, 'Portcullis development kubeconfig client CA');
+
+    const agentCa = { certFile: pki.agentCaCertFile, keyFile: pki.agentCaKeyFile };
+    if (!loadPair(agentCa)) await writeCa(agentCa, 'Portcullis development agent CA');
 
     const proxyCaFiles = { certFile: pki.proxyCaCertFile, keyFile: pki.proxyCaKeyFile };
     const proxyCaRenewed = !loadPair(proxyCaFiles);
@@ -77,6 +101,21 @@ export async function ensureDevPki(dir: string): Promise<DevPki> {
       serving.cert.verify(proxyCa.cert.publicKey) &&
       new Date(serving.cert.validTo).getTime() - Date.now() > SERVING_RENEW_BEFORE_MS;
     if (!reusable) await writeServingCertificate(proxy, proxyCa);
+
+    const serviceCaFiles = { certFile: pki.serviceCaCertFile, keyFile: pki.serviceCaKeyFile };
+    const serviceCaRenewed = !loadPair(serviceCaFiles);
+    if (serviceCaRenewed) await writeCa(serviceCaFiles, 'Portcullis development service CA');
+    const serviceCa = loadPair(serviceCaFiles);
+    if (!serviceCa) throw new Error(`the service CA in ${dir} cannot be read back`);
+    const services = [
+      { files: { certFile: pki.proxyServiceCertFile, keyFile: pki.proxyServiceKeyFile }, profile: { commonName: 'proxy', serverAuth: true } },
+      { files: { certFile: pki.provisionerServiceCertFile, keyFile: pki.provisionerServiceKeyFile }, profile: { commonName: 'sa-provisioner', serverAuth: false } },
+    ];
+    for (const { files, profile } of services) {
+      const current = loadPair(files);
+      const keep = !serviceCaRenewed && current !== undefined && current.cert.verify(serviceCa.cert.publicKey) && new Date(current.cert.validTo).getTime() - Date.now() > SERVING_RENEW_BEFORE_MS;
+      if (!keep) await writeServiceCertificate(files, serviceCa, profile);
+    }
   });
   return pki;
 }
@@ -135,6 +174,40 @@ async function writeServingCertificate(files: KeyPairFiles, ca: LoadedPair): Pro
         { type: 'ip', value: '127.0.0.1' },
         { type: 'dns', value: 'localhost' },
       ]),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  await writePair(files, cert, keys.privateKey);
+}
+
+/** A service's certificate: CN names the service (what the relay checks), client auth, and server auth for 127.0.0.1/localhost when it serves. */
+async function writeServiceCertificate(files: KeyPairFiles, ca: LoadedPair, profile: { commonName: string; serverAuth: boolean }): Promise<void> {
+  const keys = await webcrypto.subtle.generateKey(ecdsaP256, true, ['sign', 'verify']);
+  const caCert = new x509.X509Certificate(ca.cert.raw);
+  const signingKey = await webcrypto.subtle.importKey('pkcs8', ca.key.export({ format: 'der', type: 'pkcs8' }), ecdsaP256, false, ['sign']);
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerialNumber(),
+    subject: [{ CN: [profile.commonName] }, { O: ['Portcullis development'] }],
+    issuer: caCert.subjectName,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + SERVING_VALIDITY_MS),
+    publicKey: keys.publicKey,
+    signingKey: signingKey,
+    signingAlgorithm: ecdsaSha256,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension(profile.serverAuth ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth]),
+      ...(profile.serverAuth
+        ? [
+            new x509.SubjectAlternativeNameExtension([
+              { type: 'ip', value: '127.0.0.1' },
+              { type: 'dns', value: 'localhost' },
+            ]),
+          ]
+        : []),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
     ],
