@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@portcullis/platform/service';
 import { AccessModule } from './access/access.module';
 import { AdminApiModule } from './admin-api/admin-api.module';
+import { AgentsModule } from './agents/agents.module';
 import { AuditModule } from './audit/audit.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { PolicyConfig } from './config/policy.config';
@@ -13,7 +14,7 @@ import { KubeconfigsModule } from './kubeconfigs/kubeconfigs.module';
 import { RolesModule } from './roles/roles.module';
 import { SettingsModule } from './settings/settings.module';
 
-/** policy: clusters, roles, grants and settings; effective access over NATS; the GraphQL admin endpoint. */
+/** policy: clusters (direct and agent mode), roles, grants and settings; effective access over NATS; the GraphQL admin endpoint. */
 @Module({})
 export class AppModule {
   static register(config: PolicyConfig): DynamicModule {
@@ -23,6 +24,7 @@ export class AppModule {
         PlatformModule.forRoot({ service: 'policy', config, entities: policyEntities, migrations: policyMigrations }),
         AdminApiModule,
         ClustersModule,
+        AgentsModule,
         RolesModule,
         GrantsModule,
         SettingsModule,

@@ -28,11 +28,12 @@ export function clusterSnapshot(cluster: ClusterEntity): Record<string, unknown>
     id: cluster.id,
     name: cluster.name,
     displayName: cluster.displayName,
+    mode: cluster.mode,
     server: cluster.server,
     caBundleSha256: cluster.caBundle === null ? null : createHash('sha256').update(cluster.caBundle).digest('hex'),
     labels: cluster.labels,
     idleTimeoutSeconds: cluster.idleTimeoutSeconds,
     credentialKind: cluster.credentialKind,
-    credentialUpdatedAt: cluster.credentialUpdatedAt.toISOString(),
+    credentialUpdatedAt: cluster.credentialUpdatedAt?.toISOString() ?? null,
   };
 }

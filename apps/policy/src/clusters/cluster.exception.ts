@@ -10,6 +10,8 @@ export enum ClusterErrorCode {
   TlsFailed = 'CLUSTER_TLS_FAILED',
   CredentialRejected = 'CLUSTER_CREDENTIAL_REJECTED',
   UnexpectedAnswer = 'CLUSTER_UNEXPECTED_ANSWER',
+  /** The cluster is in agent mode: it has no server, CA bundle or management credential Portcullis uses. */
+  AgentMode = 'CLUSTER_AGENT_MODE',
 }
 
 export class ClusterException extends DomainException<ClusterErrorCode> {}

@@ -8,6 +8,19 @@ export enum CredentialKind {
 }
 registerEnumType(CredentialKind, { name: 'CredentialKind', description: 'How Portcullis authenticates to the cluster as its manager.' });
 
+export enum ClusterMode {
+  DIRECT = 'direct',
+  AGENT = 'agent',
+}
+registerEnumType(ClusterMode, {
+  name: 'ClusterMode',
+  description: 'How Portcullis reaches the cluster.',
+  valuesMap: {
+    DIRECT: { description: 'The proxy and sa-provisioner dial its API server, with a management credential Portcullis holds.' },
+    AGENT: { description: 'An agent inside the cluster dials out to the proxy; Portcullis holds no credential for it.' },
+  },
+});
+
 @ObjectType('Cluster', { description: 'A registered Kubernetes cluster. Its management credential is write-only: no field returns it.' })
 export class ClusterModel {
   @Field(() => ID)
@@ -19,7 +32,10 @@ export class ClusterModel {
   @Field(() => String)
   displayName!: string;
 
-  @Field(() => String, { description: "The API server's https URL." })
+  @Field(() => ClusterMode)
+  mode!: ClusterMode;
+
+  @Field(() => String, { description: "The API server's https URL; in agent mode as the agent sees it (informational)." })
   server!: string;
 
   @Field(() => String, { nullable: true, description: 'PEM CA bundle the API server certificate is verified against; null: the system CAs.' })
@@ -31,11 +47,11 @@ export class ClusterModel {
   @Field(() => Int, { description: 'Seconds a JIT service account may stay unused before it is deleted.' })
   idleTimeoutSeconds!: number;
 
-  @Field(() => CredentialKind)
-  credentialKind!: CredentialKind;
+  @Field(() => CredentialKind, { nullable: true, description: 'null in agent mode: there is no management credential.' })
+  credentialKind!: CredentialKind | null;
 
-  @Field(() => Date, { description: 'When the management credential was last set.' })
-  credentialUpdatedAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When the management credential was last set; null in agent mode.' })
+  credentialUpdatedAt!: Date | null;
 
   @Field(() => Date)
   createdAt!: Date;
@@ -48,11 +64,12 @@ export class ClusterModel {
       id: entity.id,
       name: entity.name,
       displayName: entity.displayName,
+      mode: entity.mode === 'agent' ? ClusterMode.AGENT : ClusterMode.DIRECT,
       server: entity.server,
       caBundle: entity.caBundle,
       labels: entity.labels,
       idleTimeoutSeconds: entity.idleTimeoutSeconds,
-      credentialKind: entity.credentialKind === 'token' ? CredentialKind.TOKEN : CredentialKind.CLIENT_CERTIFICATE,
+      credentialKind: entity.credentialKind === null ? null : entity.credentialKind === 'token' ? CredentialKind.TOKEN : CredentialKind.CLIENT_CERTIFICATE,
       credentialUpdatedAt: entity.credentialUpdatedAt,
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,
@@ -96,7 +113,10 @@ export class RegisterClusterInput {
   credential!: ClusterCredentialInput;
 }
 
-@InputType({ description: 'Omitted fields stay as they are. A new server, CA bundle or credential is checked against the API server again.' })
+@InputType({
+  description:
+    'Omitted fields stay as they are. A new server, CA bundle or credential is checked against the API server again; an agent-mode cluster has none of the three (re-register its agent instead).',
+})
 export class UpdateClusterInput {
   @Field(() => String, { nullable: true })
   displayName?: string | null;

@@ -37,9 +37,10 @@ export interface UpdateClusterCommand {
 }
 
 /**
- * Clusters and their sealed management credentials. A cluster is only stored once its API
- * server has answered with the credential, so a typo is caught at registration rather than at
- * a developer's first kubectl call.
+ * Clusters and their sealed management credentials. A direct-mode cluster is only stored once
+ * its API server has answered with the credential, so a typo is caught at registration rather
+ * than at a developer's first kubectl call. Agent-mode clusters are registered by the agents
+ * feature; here they share listing, updates of their descriptive fields, and removal.
  */
 @Injectable()
 export class ClustersService {
@@ -80,7 +81,7 @@ export class ClustersService {
     await this.probe.check({ server, caBundle, credential });
 
     const id = randomUUID();
-    const cluster = Object.assign(new ClusterEntity(), { id, name, displayName, server, caBundle, labels, idleTimeoutSeconds }, this.seal(id, credential));
+    const cluster = Object.assign(new ClusterEntity(), { id, name, displayName, mode: 'direct', server, caBundle, labels, idleTimeoutSeconds }, this.seal(id, credential));
     try {
       return await this.outbox.transaction(async (manager, events) => {
         const saved = await manager.save(cluster);
@@ -95,6 +96,12 @@ export class ClustersService {
 
   async update(id: string, command: UpdateClusterCommand, actor: AdminActor): Promise<ClusterEntity> {
     const current = await this.get(id);
+    if (current.mode === 'agent' && (command.server != null || command.caBundle != null || command.credential != null)) {
+      throw new ClusterException(
+        ClusterErrorCode.AgentMode,
+        `cluster ${current.name} is in agent mode: server, caBundle and credential do not apply (its agent reaches the API server from inside); re-register its agent to replace its identity`,
+      );
+    }
     const changes: Partial<ClusterEntity> = {};
     if (command.displayName != null) changes.displayName = parseDisplayName(command.displayName);
     if (command.server != null) changes.server = parseServerUrl(command.server);
@@ -171,10 +178,14 @@ export class ClustersService {
 
   /** The decrypted management credential: for the probe and for sa-provisioner, never for a person. */
   credentialOf(cluster: ClusterEntity): ClusterCredential {
-    const plaintext = this.cipher.open(
-      { keyId: cluster.credentialKeyId, iv: cluster.credentialIv, authTag: cluster.credentialAuthTag, ciphertext: cluster.credentialCiphertext },
-      cluster.id,
-    );
+    const { credentialKeyId: keyId, credentialIv: iv, credentialAuthTag: authTag, credentialCiphertext: ciphertext } = cluster;
+    if (cluster.mode === 'agent' || keyId === null || iv === null || authTag === null || ciphertext === null) {
+      throw new ClusterException(
+        ClusterErrorCode.AgentMode,
+        `cluster ${cluster.name} is in agent mode: Portcullis holds no management credential for it; its calls go through the cluster agent`,
+      );
+    }
+    const plaintext = this.cipher.open({ keyId, iv, authTag, ciphertext }, cluster.id);
     return JSON.parse(plaintext) as ClusterCredential;
   }
 }

@@ -1,4 +1,5 @@
 import { AccessErrorCode, AccessException } from '../access/access.exception';
+import { AgentErrorCode, AgentException } from '../agents/agent.exception';
 import { AdminAuthErrorCode, AdminAuthException } from '../admin-api/admin-auth.exception';
 import { ClusterErrorCode, ClusterException } from '../clusters/cluster.exception';
 import { GrantErrorCode, GrantException } from '../grants/grant.exception';
@@ -22,6 +23,20 @@ function clusterCategory(code: ClusterErrorCode): ErrorCategory {
     case ClusterErrorCode.TlsFailed:
     case ClusterErrorCode.CredentialRejected:
     case ClusterErrorCode.UnexpectedAnswer:
+    case ClusterErrorCode.AgentMode:
+      return 'invalid';
+  }
+}
+
+function agentCategory(code: AgentErrorCode): ErrorCategory {
+  switch (code) {
+    case AgentErrorCode.NotConfigured:
+      return 'unavailable';
+    case AgentErrorCode.BootstrapTokenInvalid:
+    case AgentErrorCode.Revoked:
+      return 'unauthenticated';
+    case AgentErrorCode.NotAgentCluster:
+    case AgentErrorCode.CsrInvalid:
       return 'invalid';
   }
 }
@@ -94,6 +109,7 @@ function authCategory(code: AdminAuthErrorCode): ErrorCategory {
 /** The category of a domain exception; null for one no mapper knows (to be treated as unexpected). */
 export function errorCategoryOf(exception: DomainException): ErrorCategory | null {
   if (exception instanceof ClusterException) return clusterCategory(exception.code);
+  if (exception instanceof AgentException) return agentCategory(exception.code);
   if (exception instanceof RoleException) return roleCategory(exception.code);
   if (exception instanceof GrantException) return grantCategory(exception.code);
   if (exception instanceof SettingsException) return settingsCategory(exception.code);

@@ -1,0 +1,168 @@
+/*
+ * Trust model of the agent certificate authority.
+ * - Holds: the agent CA's private key, in memory (read once from AGENT_CA_KEY_FILE at boot). It is
+ *   never logged and never leaves this process; agents' private keys never reach it at all.
+ * - Trusts: nothing in a CSR but its public key, and only after the CSR's self-signature verifies
+ *   (proof that the requester holds the key). The subject and any extensions the CSR asks for are
+ *   ignored: who the certificate names is decided by the caller, from a verified bootstrap token or
+ *   an accepted current certificate.
+ * - Issues: client-authentication certificates only (no CA, no serverAuth), naming one cluster
+ *   (CN = its name, SAN URI = its id), for a bounded validity that never outlives the CA.
+ */
+import * as x509 from '@peculiar/x509';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
+import { AgentErrorCode, AgentException } from './agent.exception';
+
+x509.cryptoProvider.set(webcrypto);
+
+/** The URI SAN that carries the cluster id; the proxy reads it from the agent's certificate. */
+export const AGENT_CLUSTER_URI_PREFIX = 'urn:portcullis:cluster:';
+/** The organisation of every agent certificate, telling it apart from a person's. */
+export const AGENT_ORGANIZATION = 'portcullis:agent';
+
+// Tolerates clocks that run a little behind ours inside managed clusters and on the proxy.
+const CLOCK_SKEW_MS = 60_000;
+const MIN_RSA_BITS = 2048;
+// Verifying a CSR with a huge RSA key costs the CA's CPU; no agent needs more than this.
+const MAX_RSA_BITS = 8192;
+
+export interface AgentCertificateSubject {
+  clusterId: string;
+  clusterName: string;
+}
+
+export interface IssuedAgentCertificate {
+  certificatePem: string;
+  /** SHA-256 of the DER, lower-case hex: what the proxy compares. */
+  fingerprint: string;
+  /** Lower-case hex. */
+  serialNumber: string;
+  /** When it was signed, to the second. */
+  issuedAt: Date;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+interface SigningProfile {
+  importAlgorithm: webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams;
+  signingAlgorithm: webcrypto.EcdsaParams | webcrypto.Algorithm;
+}
+
+const ecCurves: Record<string, { namedCurve: string; hash: string }> = {
+  prime256v1: { namedCurve: 'P-256', hash: 'SHA-256' },
+  secp384r1: { namedCurve: 'P-384', hash: 'SHA-384' },
+  secp521r1: { namedCurve: 'P-521', hash: 'SHA-512' },
+};
+
+function signingProfile(key: ReturnType<typeof createPrivateKey>): SigningProfile {
+  if (key.asymmetricKeyType === 'rsa') {
+    return { importAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5' } };
+  }
+  const curve = key.asymmetricKeyType === 'ec' ? ecCurves[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
+  if (!curve) throw new Error('the agent CA key must be RSA or EC on P-256, P-384 or P-521');
+  return { importAlgorithm: { name: 'ECDSA', namedCurve: curve.namedCurve }, signingAlgorithm: { name: 'ECDSA', hash: curve.hash } };
+}
+
+function csrInvalid(message: string): AgentException {
+  return new AgentException(AgentErrorCode.CsrInvalid, message);
+}
+
+/**
+ * A PKCS#10 request that is well-formed, signed by the key it carries, and for an ECDSA P-256
+ * or RSA (2048-8192 bit) key. Messages name what is wrong, never echo the input.
+ */
+export async function parseCertificateRequest(pem: string): Promise<x509.Pkcs10CertificateRequest> {
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(pem);
+  } catch {
+    throw csrInvalid('the CSR is not a PEM PKCS#10 certificate request');
+  }
+  let key: ReturnType<typeof createPublicKey>;
+  try {
+    key = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
+  } catch {
+    throw csrInvalid('the public key of the CSR does not parse');
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  const acceptable =
+    (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') ||
+    (key.asymmetricKeyType === 'rsa' && bits >= MIN_RSA_BITS && bits <= MAX_RSA_BITS);
+  if (!acceptable) throw csrInvalid(`the CSR's key must be ECDSA P-256 or RSA of ${MIN_RSA_BITS}-${MAX_RSA_BITS} bits`);
+  let verified = false;
+  try {
+    verified = await csr.verify();
+  } catch {
+    verified = false;
+  }
+  if (!verified) throw csrInvalid('the CSR is not signed by the key it carries');
+  return csr;
+}
+
+/** Signs agent client certificates with the agent CA. */
+export class AgentCertificateAuthority {
+  private constructor(
+    private readonly certificate: x509.X509Certificate,
+    private readonly signingKey: webcrypto.CryptoKey,
+    private readonly signingAlgorithm: SigningProfile['signingAlgorithm'],
+    private readonly authorityKeyIdentifier: x509.AuthorityKeyIdentifierExtension,
+    /** PEM, what agents are handed with their certificate. */
+    readonly caCertificatePem: string,
+  ) {}
+
+  static async fromPem(certificatePem: string, privateKeyPem: string): Promise<AgentCertificateAuthority> {
+    const certificate = new x509.X509Certificate(certificatePem);
+    const privateKey = createPrivateKey(privateKeyPem);
+    const profile = signingProfile(privateKey);
+    const signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), profile.importAlgorithm, false, ['sign']);
+    // Reuse the CA's own key identifier so chain builders match it whatever method made it.
+    const caKeyId = certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+    const authorityKeyIdentifier = caKeyId
+      ? new x509.AuthorityKeyIdentifierExtension(caKeyId)
+      : await x509.AuthorityKeyIdentifierExtension.create(certificate.publicKey);
+    return new AgentCertificateAuthority(certificate, signingKey, profile.signingAlgorithm, authorityKeyIdentifier, `${certificate.toString('pem')}\n`);
+  }
+
+  /** Signs the key of a verified CSR (see parseCertificateRequest) for one cluster's agent. */
+  async issue(csr: x509.Pkcs10CertificateRequest, subject: AgentCertificateSubject, validityDays: number, now: Date): Promise<IssuedAgentCertificate> {
+    // X.509 times have whole seconds; what we record must be what the certificate says.
+    const second = Math.floor(now.getTime() / 1000) * 1000;
+    const notBefore = new Date(second - CLOCK_SKEW_MS);
+    // Never promise a lifetime the CA cannot back: past its own end every chain fails anyway.
+    const notAfter = new Date(Math.min(second + validityDays * 86_400_000, Math.floor(this.certificate.notAfter.getTime() / 1000) * 1000));
+    const serialNumber = randomSerialNumber();
+    const certificate = await x509.X509CertificateGenerator.create({
+      serialNumber,
+      subject: [{ CN: [subject.clusterName] }, { O: [AGENT_ORGANIZATION] }],
+      issuer: this.certificate.subjectName,
+      notBefore,
+      notAfter,
+      publicKey: csr.publicKey,
+      signingKey: this.signingKey,
+      signingAlgorithm: this.signingAlgorithm,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: `${AGENT_CLUSTER_URI_PREFIX}${subject.clusterId}` }]),
+        await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
+        this.authorityKeyIdentifier,
+      ],
+    });
+    return {
+      certificatePem: `${certificate.toString('pem')}\n`,
+      fingerprint: createHash('sha256').update(Buffer.from(certificate.rawData)).digest('hex'),
+      serialNumber,
+      issuedAt: new Date(second),
+      notBefore,
+      notAfter,
+    };
+  }
+}
+
+/** 126 random bits; the leading bits are fixed so the DER integer is positive and always 16 bytes long. */
+function randomSerialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0] & 0x3f) | 0x40;
+  return bytes.toString('hex');
+}
