@@ -1,6 +1,6 @@
 const nx = require('@nx/eslint-plugin');
 
-const appScopes = ['identity', 'policy', 'kubeconfig-issuer', 'proxy', 'sa-provisioner', 'audit'];
+const appScopes = ['identity', 'policy', 'kubeconfig-issuer', 'proxy', 'sa-provisioner', 'audit', 'cluster-agent'];
 
 module.exports = [
   { ignores: ['**/node_modules', '**/dist', '.data', 'tmp', 'coverage', '.nx'] },
