@@ -10,6 +10,7 @@ import {
   ProxyRequestV1,
   SaExpiredV1,
   SaProvisionedV1,
+  TunnelEventV1,
 } from '@portcullis/contracts';
 import { DeliveryContext } from '@portcullis/platform/messaging';
 import { z } from 'zod';
@@ -193,6 +194,25 @@ export const auditSources: AuditSource[] = [
       name: event.serviceAccount,
       traceId: traceIdOf(delivery),
       details: { reason: event.reason },
+    }),
+  }),
+  source({
+    contract: TunnelEventV1,
+    consumer: consumerDefinitions.auditTunnelEvents,
+    toRecord: (event, delivery) => ({
+      ...noRequest,
+      id: event.id,
+      occurredAt: event.occurredAt,
+      kind: 'proxy.tunnel',
+      // The agent acts for the cluster; there is no person behind a tunnel.
+      userId: event.cluster ? `agent:${event.cluster}` : 'agent:unknown',
+      cluster: event.cluster,
+      verb: event.kind === 'connected' ? 'connect' : event.kind === 'disconnected' ? 'disconnect' : 'refuse',
+      resource: 'tunnels',
+      name: event.replica,
+      decision: event.kind === 'refused' ? 'denied' : 'allowed',
+      traceId: traceIdOf(delivery),
+      details: { replica: event.replica, agentVersion: event.agentVersion, peerAddress: event.peerAddress, reason: event.reason, clusterId: event.clusterId },
     }),
   }),
 ];

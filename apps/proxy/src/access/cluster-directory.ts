@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { ClusterEndpoint, PolicyClusterLookupV1 } from '@portcullis/contracts';
+import { ClusterEndpointV2 as ClusterEndpoint, PolicyClusterLookupV2 } from '@portcullis/contracts';
 import { RemoteRequestError, Requester } from '@portcullis/platform/messaging';
 
 /** Policy's reply code for a cluster name it does not know. */
 const NOT_FOUND = 'NOT_FOUND';
 
 /**
- * Where each cluster's API server is (URL and CA), asked from policy once and kept until a
- * cluster event says it changed. Concurrent misses for one cluster share one request.
+ * Where each cluster's API server is (URL and CA) and how it is reached (direct or through its
+ * agent), asked from policy once and kept until a cluster event says it changed. Concurrent misses for one cluster share one request.
  */
 @Injectable()
 export class ClusterDirectory {
@@ -57,7 +57,7 @@ export class ClusterDirectory {
   private async fetch(name: string): Promise<ClusterEndpoint | null> {
     const generation = this.generation;
     try {
-      const endpoint = await this.requester.request(PolicyClusterLookupV1, { name });
+      const endpoint = await this.requester.request(PolicyClusterLookupV2, { name });
       if (generation === this.generation) this.endpoints.set(name, endpoint);
       return endpoint;
     } catch (error) {

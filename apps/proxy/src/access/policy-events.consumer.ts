@@ -4,6 +4,7 @@ import { MessagingConnection } from '@portcullis/platform/messaging';
 import { ROOT_LOGGER } from '@portcullis/platform/service';
 import type { Logger } from 'pino';
 import { OrderedEventStream } from '../events/ordered-event-stream';
+import { AgentTunnels } from '../tunnel/agent-tunnels';
 import { UpstreamPool } from '../upstream/upstream-pool';
 import { ClusterDirectory } from './cluster-directory';
 import { EffectiveAccessCache } from './effective-access.cache';
@@ -17,6 +18,7 @@ import { StreamAccessReview } from './stream-access.review';
 @Injectable()
 export class PolicyEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly events: OrderedEventStream;
+  private readonly logger: Logger;
 
   constructor(
     messaging: MessagingConnection,
@@ -24,8 +26,10 @@ export class PolicyEventsConsumer implements OnApplicationBootstrap, BeforeAppli
     private readonly clusters: ClusterDirectory,
     private readonly pool: UpstreamPool,
     private readonly review: StreamAccessReview,
+    private readonly tunnels: AgentTunnels,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
+    this.logger = rootLogger.child({ component: 'policy-changes' });
     this.events = new OrderedEventStream(
       messaging,
       {
@@ -54,10 +58,27 @@ export class PolicyEventsConsumer implements OnApplicationBootstrap, BeforeAppli
     await this.events.stop();
   }
 
+  /** A re-registered or removed agent cluster: the tunnel of an identity policy no longer accepts closes now. */
+  private async recheckTunnel(cluster: string): Promise<void> {
+    if (!this.tunnels.get(cluster)) return;
+    try {
+      const endpoint = await this.clusters.lookup(cluster);
+      this.tunnels.recheck(cluster, endpoint?.mode === 'agent' ? new Set(endpoint.agent?.certificateFingerprints ?? []) : null);
+    } catch (error) {
+      // Policy is away: keep the tunnel; the next change or reconnect checks again.
+      this.logger.warn({ err: error, cluster }, 'could not re-check an agent tunnel against policy');
+    }
+  }
+
   private onChange(subject: string, event: unknown): void {
     if (subject === ClusterChangedV1.subject) {
       const change = event as ClusterChangedV1;
-      for (const name of this.clusters.forget(change.clusterId, change.cluster?.name ?? null)) this.pool.retire(name);
+      const names = new Set(this.clusters.forget(change.clusterId, change.cluster?.name ?? null));
+      if (change.cluster) names.add(change.cluster.name);
+      for (const name of names) {
+        this.pool.retire(name);
+        void this.recheckTunnel(name);
+      }
     }
     this.access.invalidate();
     this.review.request();

@@ -1,6 +1,7 @@
-import { ConfigError, EnvSource, httpPort, loadServiceConfig, sensitive } from '@portcullis/platform/config';
+import { ConfigError, EnvSource, envUrl, httpPort, loadServiceConfig, sensitive } from '@portcullis/platform/config';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import { z } from 'zod';
 
 function readsAsCertificate(file: string): boolean {
@@ -57,6 +58,31 @@ const proxyConfigShape = {
   MAX_HEADER_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(32_768).describe('bytes (1024-1048576)'),
   // How long a shutdown waits for in-flight requests; watches and exec sessions are cut after it.
   PROXY_DRAIN_TIMEOUT_MS: milliseconds(10_000, 0, 300_000),
+  // The tunnel endpoint cluster agents dial out to (agent mode). Its own port, so it can sit
+  // behind its own 443 load balancer; it serves the data plane's certificate unless told otherwise.
+  PROXY_TUNNEL_LISTEN_HOST: z.string().default('127.0.0.1').describe('an interface address for the tunnel endpoint, e.g. 0.0.0.0'),
+  PROXY_TUNNEL_LISTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8444).describe('a TCP port number (0-65535; 0 picks a free one)'),
+  // Without it agent mode is off: no tunnel endpoint, and agent-mode clusters answer 503.
+  AGENT_CA_CERT_FILE: certificateFile('').optional().describe('a readable PEM file with the CA certificate that signs cluster agent certificates'),
+  // The internal relay: the provisioner's calls to agent-mode clusters (run by the agent with its
+  // own ServiceAccount) and other replicas' requests for tunnels this replica holds. Mutual TLS
+  // with service certificates; never exposed outside the Portcullis namespace.
+  PROXY_RELAY_LISTEN_HOST: z.string().default('127.0.0.1').describe('an interface address for the relay, e.g. 0.0.0.0'),
+  PROXY_RELAY_LISTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8445).describe('a TCP port number (0-65535; 0 picks a free one)'),
+  // What other replicas dial to reach this one's relay; in Kubernetes https://$(POD_IP):8445.
+  PROXY_RELAY_ADVERTISE_URL: envUrl(['https'], 'an https URL').optional().describe("this replica's relay URL as other replicas reach it, e.g. https://10.0.3.7:8445"),
+  // Without these three there is no relay: agent-mode clusters then cannot be provisioned.
+  SERVICE_CA_CERT_FILE: certificateFile('').optional().describe('a readable PEM file with the CA certificate that signs Portcullis service certificates'),
+  SERVICE_CERT_FILE: certificateFile('').optional().describe("a readable PEM file with this replica's service certificate (CN=proxy, server and client auth)"),
+  SERVICE_KEY_FILE: sensitive(
+    z.string().refine(readsAsPrivateKey, 'not a readable PEM private key').optional().describe('a readable PEM file with the private key of SERVICE_CERT_FILE'),
+  ),
+  /** A name for this replica in tunnel presence and audit records (the pod name in Kubernetes). */
+  PROXY_REPLICA_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'letters, digits, "-" and "_" only')
+    .default(os.hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 100) || 'proxy')
+    .describe('a replica name (letters, digits, - and _)'),
 };
 
 export type ProxyConfig = ReturnType<typeof loadProxyConfig>;

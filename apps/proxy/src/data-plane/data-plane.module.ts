@@ -24,8 +24,15 @@ import { ProxyRequestHandler } from './proxy-request.handler';
 import { RequestGate } from './request-gate';
 import { RequestLifecycle } from './request-lifecycle';
 import { UpgradeRequestHandler } from './upgrade-request.handler';
+import { AgentEnrollment } from '../tunnel/agent-enrollment';
+import { AgentTunnels } from '../tunnel/agent-tunnels';
+import { TunnelMetrics } from '../tunnel/tunnel-metrics';
+import { PeerRelays } from '../tunnel/peer-relays';
+import { RelayServer } from '../tunnel/relay.server';
+import { TunnelPresence } from '../tunnel/tunnel-presence';
+import { TunnelServer } from '../tunnel/tunnel.server';
 
-/** The data plane and everything it decides with: credentials, revocations, access, tokens, upstreams, audit. */
+/** The data plane and everything it decides with: credentials, revocations, access, tokens, upstreams (direct and agent tunnels), audit. */
 @Module({
   providers: [
     {
@@ -35,8 +42,8 @@ import { UpgradeRequestHandler } from './upgrade-request.handler';
     },
     {
       provide: UpstreamPool,
-      useFactory: (config: ProxyConfig, logger: Logger) => new UpstreamPool(config.UPSTREAM_CONNECT_TIMEOUT_MS, logger.child({ component: 'upstream' })),
-      inject: [SERVICE_CONFIG, ROOT_LOGGER],
+      useFactory: (config: ProxyConfig, logger: Logger, tunnels: AgentTunnels) => new UpstreamPool(config.UPSTREAM_CONNECT_TIMEOUT_MS, logger.child({ component: 'upstream' }), tunnels),
+      inject: [SERVICE_CONFIG, ROOT_LOGGER, AgentTunnels],
     },
     { provide: RevocationSet, useFactory: () => new RevocationSet() },
     { provide: RequestInfoParser, useFactory: () => new RequestInfoParser() },
@@ -56,8 +63,15 @@ import { UpgradeRequestHandler } from './upgrade-request.handler';
     ProxyRequestHandler,
     UpgradeRequestHandler,
     DataPlaneServer,
+    TunnelMetrics,
+    AgentTunnels,
+    AgentEnrollment,
+    TunnelServer,
+    RelayServer,
+    TunnelPresence,
+    PeerRelays,
   ],
-  exports: [DataPlaneServer, AuditTrail, RevocationConsumer, OpenStreamRegistry, StreamAccessReview],
+  exports: [DataPlaneServer, TunnelServer, RelayServer, AgentTunnels, AuditTrail, RevocationConsumer, OpenStreamRegistry, StreamAccessReview],
 })
 export class DataPlaneModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

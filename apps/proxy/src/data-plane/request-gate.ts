@@ -10,7 +10,7 @@
  *   enforce, on the JIT ServiceAccount whose bindings mirror the person's grants.
  */
 import { Injectable } from '@nestjs/common';
-import { ClusterEndpoint } from '@portcullis/contracts';
+import { ClusterEndpointV2 as ClusterEndpoint } from '@portcullis/contracts';
 import { NoRespondersError, RemoteRequestError, RequestTimeoutError } from '@portcullis/platform/messaging';
 import type { TLSSocket } from 'node:tls';
 import { AccessView } from '../access/access-view';

@@ -2,15 +2,17 @@
  * Trust model of upgraded streams (exec, attach, cp, port-forward over WebSocket or SPDY/3.1).
  * - The upgrade request is authenticated and authorised exactly like any other request; a refusal
  *   gets its real status and a Status body, never a 101.
- * - Upstream it is dialled over a fresh HTTP/1.1 TLS connection verified against the cluster's CA,
- *   under the person's JIT token; after the cluster's 101 the proxy only relays bytes, both ways,
+ * - Upstream it is dialled over a fresh HTTP/1.1 TLS connection verified against the cluster's CA
+ *   (direct mode), or carried in a CONNECT stream of the cluster's verified agent tunnel, under
+ *   the person's JIT token; after the cluster's 101 the proxy only relays bytes, both ways,
  *   and ends the stream when the credential is revoked or the person's access shrinks.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, OutgoingHttpHeaders, STATUS_CODES } from 'node:http';
+import http, { IncomingMessage, OutgoingHttpHeaders, STATUS_CODES } from 'node:http';
+import { constants as http2Constants, ClientHttp2Stream } from 'node:http2';
 import https from 'node:https';
 import { isIP, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -21,7 +23,9 @@ import { ProxyConfig } from '../config/proxy.config';
 import { internalErrorStatus, KubeStatusReply, kubeStatusFor } from '../errors/kube-status';
 import { ProxyErrorCode, ProxyException } from '../errors/proxy.exception';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
+import { AgentTunnels } from '../tunnel/agent-tunnels';
 import { upstreamRequestHeaders } from '../upstream/forwarded-headers';
+import { UpstreamTarget } from '../upstream/upstream-pool';
 import { pump } from './exchange';
 import { OpenStreamRegistry } from './open-stream.registry';
 import { RequestGate } from './request-gate';
@@ -49,6 +53,7 @@ export class UpgradeRequestHandler {
     private readonly lifecycle: RequestLifecycle,
     private readonly streams: OpenStreamRegistry,
     private readonly metrics: ProxyMetrics,
+    private readonly tunnels: AgentTunnels,
     @Inject(SERVICE_CONFIG) config: ProxyConfig,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
@@ -79,30 +84,24 @@ export class UpgradeRequestHandler {
       const headers: OutgoingHttpHeaders = upstreamRequestHeaders(request.headers, { token: admission.token, peerAddress: request.socket.remoteAddress ?? '', upgrade: true });
       headers.host = target.authority;
       propagation.inject(context.active(), headers);
-      const options: https.RequestOptions & ConnectionOptions = {
-        host: target.hostname,
-        port: target.port,
-        method: request.method,
-        path: `${target.basePath}${route.path}${route.query}`,
-        headers,
-        ca: target.ca,
-        servername: isIP(target.hostname) ? undefined : target.hostname,
-        ALPNProtocols: ['http/1.1'],
-        agent: false,
-      };
-      const upstreamRequest = https.request(options);
+      const path = `${target.basePath}${route.path}${route.query}`;
+      let upstreamRequest: http.ClientRequest;
+      if (target.mode === 'agent') {
+        // Through the tunnel: a CONNECT stream the agent joins to its API server; the HTTP/1.1
+        // upgrade exchange then runs inside it, byte for byte as in direct mode.
+        const tunnelStream = await this.openTunnelConnection(target.cluster);
+        if (socket.destroyed) {
+          tunnelStream.close(http2Constants.NGHTTP2_CANCEL);
+          return;
+        }
+        upstreamRequest = http.request({ method: request.method, path, headers, createConnection: () => tunnelStream as unknown as Socket });
+      } else {
+        upstreamRequest = this.dial(target, request.method ?? 'GET', path, headers);
+      }
       const sentAt = performance.now();
       const abandon = () => upstreamRequest.destroy();
       socket.once('close', abandon);
-      upstreamRequest.once('socket', (upstreamSocket) => {
-        const timer = setTimeout(
-          () => upstreamRequest.destroy(Object.assign(new Error(`no connection within ${this.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })),
-          this.connectTimeoutMs,
-        );
-        upstreamSocket.once('secureConnect', () => clearTimeout(timer));
-        upstreamSocket.once('close', () => clearTimeout(timer));
-      });
-      upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Socket, upstreamHead: Buffer) => {
+      upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
         socket.removeListener('close', abandon);
         this.metrics.upstreamLatency.observe({ cluster: target.cluster }, (performance.now() - sentAt) / 1000);
         record.status = response.statusCode ?? 101;
@@ -138,11 +137,62 @@ export class UpgradeRequestHandler {
     }
   }
 
+  /** A fresh HTTP/1.1 TLS connection to a direct-mode cluster, verified against its CA, bounded by the connect timeout. */
+  private dial(target: UpstreamTarget, method: string, path: string, headers: OutgoingHttpHeaders): http.ClientRequest {
+    const options: https.RequestOptions & ConnectionOptions = {
+      host: target.hostname,
+      port: target.port,
+      method,
+      path,
+      headers,
+      ca: target.ca,
+      servername: isIP(target.hostname) ? undefined : target.hostname,
+      ALPNProtocols: ['http/1.1'],
+      agent: false,
+    };
+    const upstreamRequest = https.request(options);
+    upstreamRequest.once('socket', (upstreamSocket) => {
+      const timer = setTimeout(
+        () => upstreamRequest.destroy(Object.assign(new Error(`no connection within ${this.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })),
+        this.connectTimeoutMs,
+      );
+      upstreamSocket.once('secureConnect', () => clearTimeout(timer));
+      upstreamSocket.once('close', () => clearTimeout(timer));
+    });
+    return upstreamRequest;
+  }
+
+  /** A raw stream through the cluster's agent tunnel, once the agent has connected it to its API server. */
+  private openTunnelConnection(cluster: string): Promise<ClientHttp2Stream> {
+    const stream = this.tunnels.openRaw(cluster);
+    return new Promise((resolve, reject) => {
+      const unreachable = (why: string) => new ProxyException(ProxyErrorCode.ClusterUnreachable, `cluster "${cluster}" is unreachable (${why}); retry later`);
+      const timer = setTimeout(() => {
+        stream.close(http2Constants.NGHTTP2_CANCEL);
+        reject(unreachable(`its agent did not connect to the API server within ${this.connectTimeoutMs} ms`));
+      }, this.connectTimeoutMs);
+      stream.once('response', (headers) => {
+        clearTimeout(timer);
+        const status = Number(headers[':status']);
+        if (status === 200) {
+          resolve(stream);
+          return;
+        }
+        stream.close(http2Constants.NGHTTP2_CANCEL);
+        reject(unreachable(`its agent could not reach the API server: ${status}`));
+      });
+      stream.once('error', (error: Error) => {
+        clearTimeout(timer);
+        reject(unreachable(`the tunnel stream failed: ${error.message}`));
+      });
+    });
+  }
+
   /** Relays the cluster's 101 with its headers as sent, then bytes both ways until both sides are done. */
   private splice(
     client: Socket,
     clientHead: Buffer,
-    upstream: Socket,
+    upstream: Duplex,
     upstreamHead: Buffer,
     response: IncomingMessage,
     record: RequestRecord,
@@ -163,6 +213,8 @@ export class UpgradeRequestHandler {
     }
     const forget = register();
     for (const socket of [client, upstream]) {
+      // A tunnel stream is no socket: the tunnel has its own heartbeats, HTTP/2 its own framing.
+      if (!(socket instanceof Socket)) continue;
       socket.setNoDelay(true);
       socket.setTimeout(0);
       socket.setKeepAlive(true, 30_000);
@@ -170,7 +222,7 @@ export class UpgradeRequestHandler {
     // Half-close: when one side has sent everything (or vanished), pass its end on after the
     // bytes already queued for the other (end() flushes, destroy() would drop them: the last
     // frames of an exec), and keep relaying what the other side still has to say.
-    const passEnd = (to: Socket) => {
+    const passEnd = (to: Duplex) => {
       if (to.writableEnded || to.destroyed) return;
       to.end();
       setTimeout(() => to.destroy(), HALF_CLOSE_GRACE_MS).unref();
@@ -180,7 +232,7 @@ export class UpgradeRequestHandler {
     client.once('end', () => passEnd(upstream));
     upstream.once('end', () => passEnd(client));
     upstream.on('error', (error) => this.logger.debug({ err: error }, 'upstream side of an upgraded stream failed'));
-    const onClose = (other: Socket) => () => {
+    const onClose = (other: Duplex) => () => {
       passEnd(other);
       if (client.destroyed && upstream.destroyed) forget();
     };

@@ -41,6 +41,7 @@ export function kubeStatusFor(error: ProxyException): KubeStatusReply {
     case ProxyErrorCode.PolicyUnavailable:
     case ProxyErrorCode.ProvisionerUnavailable:
     case ProxyErrorCode.ClusterUnreachable:
+    case ProxyErrorCode.ClusterDisconnected:
     case ProxyErrorCode.AuditUnavailable:
       return reply(503, 'ServiceUnavailable', error.message, { retryAfterSeconds: 5 });
     case ProxyErrorCode.ShuttingDown:

@@ -13,6 +13,7 @@ export enum ProxyErrorCode {
   PolicyUnavailable = 'POLICY_UNAVAILABLE',
   ProvisionerUnavailable = 'PROVISIONER_UNAVAILABLE',
   ClusterUnreachable = 'CLUSTER_UNREACHABLE',
+  ClusterDisconnected = 'CLUSTER_DISCONNECTED',
   AuditUnavailable = 'AUDIT_UNAVAILABLE',
   ShuttingDown = 'SHUTTING_DOWN',
 }

@@ -18,6 +18,8 @@ function isClientControlled(name: string): boolean {
     name === 'x-real-ip' ||
     name === 'traceparent' ||
     name === 'tracestate' ||
+    // Portcullis' own headers (e.g. the agent-credential marker) are set only by Portcullis.
+    name.startsWith('portcullis-') ||
     // HTTP/2 offers no 100-continue here; the proxy streams the body anyway.
     name === 'expect'
   );

@@ -1,11 +1,12 @@
 /*
  * Trust model of the proxy's upstream side.
  * - Trusts: a cluster's API server only when its certificate chains to the CA bundle registered
- *   for that cluster in policy (or to the public roots when none is registered).
+ *   for that cluster in policy (or to the public roots when none is registered); an agent-mode
+ *   cluster only through the tunnel its verified agent opened (AgentTunnels).
  * - Sends: the person's short-lived JIT ServiceAccount token; never a standing credential, never
  *   the client's own Authorization or Impersonate-* headers.
  */
-import { ClusterEndpoint } from '@portcullis/contracts';
+import { ClusterEndpointV2 as ClusterEndpoint } from '@portcullis/contracts';
 import http2, { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import net, { isIP } from 'node:net';
 import tls from 'node:tls';
@@ -14,6 +15,8 @@ import type { Logger } from 'pino';
 /** Where requests for a cluster go: the API server URL may carry a path prefix, which is kept. */
 export interface UpstreamTarget {
   cluster: string;
+  /** direct: dialled here; agent: through the cluster's tunnel, never dialled. */
+  mode: 'direct' | 'agent';
   origin: string;
   authority: string;
   hostname: string;
@@ -24,8 +27,13 @@ export interface UpstreamTarget {
 
 export function upstreamTarget(endpoint: ClusterEndpoint): UpstreamTarget {
   const url = new URL(endpoint.server);
+  if (endpoint.mode === 'agent') {
+    // The agent knows its API server; requests carry the path from the API server's root.
+    return { cluster: endpoint.name, mode: 'agent', origin: url.origin, authority: url.host, hostname: url.hostname, port: Number(url.port || 443), basePath: '', ca: undefined };
+  }
   return {
     cluster: endpoint.name,
+    mode: 'direct',
     origin: url.origin,
     authority: url.host,
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
@@ -106,6 +114,11 @@ class UpstreamSession {
   }
 }
 
+/** Streams through agent tunnels (AgentTunnels), for clusters in agent mode. */
+export interface TunnelStreams {
+  open(cluster: string, headers: OutgoingHttpHeaders, endStream: boolean): ClientHttp2Stream;
+}
+
 /**
  * HTTP/2 connections to each cluster's API server, shared by every person's requests (the token
  * travels per request). A connection carries as many streams as its server allows; the next
@@ -117,10 +130,15 @@ export class UpstreamPool {
   constructor(
     private readonly connectTimeoutMs: number,
     private readonly logger: Logger,
+    private readonly tunnels: TunnelStreams,
   ) {}
 
-  /** Opens a stream; connection failures surface as the stream's `error`. */
+  /**
+   * Opens a stream; connection failures surface as the stream's `error`. An agent-mode cluster
+   * whose tunnel is down throws (a ProxyException the caller answers with 503).
+   */
   open(target: UpstreamTarget, headers: OutgoingHttpHeaders, endStream: boolean): ClientHttp2Stream {
+    if (target.mode === 'agent') return this.tunnels.open(target.cluster, headers, endStream);
     const key = poolKey(target);
     const sessions = this.sessions.get(key) ?? [];
     this.sessions.set(key, sessions);

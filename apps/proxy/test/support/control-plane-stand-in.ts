@@ -1,7 +1,7 @@
 import {
-  ClusterEndpoint,
+  ClusterEndpointV2 as ClusterEndpoint,
   EffectiveAccessEntry,
-  PolicyClusterLookupV1,
+  PolicyClusterLookupV2,
   PolicyEffectiveAccessV1,
   SaTokenEnsureV1,
   SaTokenEnsureRequestV1,
@@ -55,7 +55,7 @@ export class ControlPlaneStandIn {
       this.accessRequests++;
       return { entries: this.entriesFor(userId, groups), kubeconfigValiditySeconds: 7 * 86_400 };
     });
-    this.responder.serve(PolicyClusterLookupV1, async ({ name }) => {
+    this.responder.serve(PolicyClusterLookupV2, async ({ name }) => {
       const cluster = this.clusters.get(name);
       if (!cluster) throw new ReplyError('NOT_FOUND', `cluster ${name} not found`);
       return cluster.endpoint;
@@ -68,13 +68,49 @@ export class ControlPlaneStandIn {
   }
 
   registerCluster(name: string, emulator: KubeEmulator, server = emulator.url): ClusterEndpoint {
-    const endpoint: ClusterEndpoint = { id: randomUUID(), name, displayName: name, server, caBundle: emulator.caPem, idleTimeoutSeconds: 3_600 };
+    const endpoint: ClusterEndpoint = { id: randomUUID(), name, displayName: name, server, caBundle: emulator.caPem, idleTimeoutSeconds: 3_600, mode: 'direct', agent: null };
     this.clusters.set(name, { endpoint, emulator });
     return endpoint;
   }
 
+  /**
+   * A cluster reached through its agent: policy knows no address for it, only which agent
+   * certificates to accept. The stand-in provisioner still sets up JIT ServiceAccounts in the
+   * emulator directly (it stands in for the real provisioner, which would go through the agent).
+   */
+  registerAgentCluster(name: string, emulator: KubeEmulator, fingerprints: string[], id: string = randomUUID()): ClusterEndpoint {
+    const endpoint: ClusterEndpoint = {
+      id,
+      name,
+      displayName: name,
+      server: 'https://kubernetes.default.svc',
+      caBundle: null,
+      idleTimeoutSeconds: 3_600,
+      mode: 'agent',
+      agent: { certificateFingerprints: fingerprints },
+    };
+    this.clusters.set(name, { endpoint, emulator });
+    return endpoint;
+  }
+
+  /** Tells every proxy that a cluster changed (re-registered, removed), as policy's outbox does. */
+  async publishClusterChange(name: string, change: 'updated' | 'deleted'): Promise<void> {
+    const entry = this.clusters.get(name);
+    if (!entry) throw new Error(`no cluster ${name}`);
+    if (change === 'deleted') this.clusters.delete(name);
+    const { endpoint } = entry;
+    await this.publisher.publish(Subjects.policyClusterChanged, {
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      clusterId: endpoint.id,
+      change,
+      changedBy: 'admin@example.com',
+      cluster: change === 'deleted' ? null : { name, displayName: endpoint.displayName, server: endpoint.server, caBundle: endpoint.caBundle, labels: {}, idleTimeoutSeconds: endpoint.idleTimeoutSeconds },
+    });
+  }
+
   registerStaticCluster(name: string, server: string, caBundle: string, staticToken: string): ClusterEndpoint {
-    const endpoint: ClusterEndpoint = { id: randomUUID(), name, displayName: name, server, caBundle, idleTimeoutSeconds: 3_600 };
+    const endpoint: ClusterEndpoint = { id: randomUUID(), name, displayName: name, server, caBundle, idleTimeoutSeconds: 3_600, mode: 'direct', agent: null };
     this.clusters.set(name, { endpoint, staticToken });
     return endpoint;
   }

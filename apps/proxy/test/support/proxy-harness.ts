@@ -4,8 +4,9 @@ import { ProxyRequestBatchV1, ProxyRequestV1, Streams, streamDefinitions, Subjec
 import { DevPki, ensureDevPki } from '@portcullis/dev-pki';
 import { KubeEmulator, type KubeEmulatorOptions } from '@portcullis/kube-emulator';
 import { ensureStreams, MessagingConnection } from '@portcullis/platform/messaging';
-import { dropSchema, NatsServerProcess, stackEnvironment, uniqueName, waitFor } from '@portcullis/platform/testing';
+import { dropSchema, freePort, NatsServerProcess, stackEnvironment, uniqueName, waitFor } from '@portcullis/platform/testing';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
@@ -15,7 +16,9 @@ import { stringify } from 'yaml';
 import { AppModule } from '../../src/app.module';
 import { loadProxyConfig } from '../../src/config/proxy.config';
 import { DataPlaneServer } from '../../src/data-plane/data-plane.server';
+import { AgentTunnels } from '../../src/tunnel/agent-tunnels';
 import { ClientCredential, MintOptions, TestCertificateAuthority } from './client-certificates';
+import { ClusterAgentProcess } from './cluster-agent-process';
 import { ControlPlaneStandIn } from './control-plane-stand-in';
 
 export interface HarnessOptions {
@@ -24,7 +27,17 @@ export interface HarnessOptions {
   emulator?: KubeEmulatorOptions;
   /** false: the test starts the proxy itself (e.g. from main.ts in a child process). */
   startProxy?: boolean;
+  /**
+   * How the proxy reaches cluster `dev`: direct (policy gives it the emulator's address) or
+   * agent (policy gives it no address; the real cluster agent dials the proxy's tunnel).
+   */
+  mode?: ClusterMode;
 }
+
+export type ClusterMode = 'direct' | 'agent';
+
+/** Runs a describe block once per connection mode, with the same assertions. */
+export const CLUSTER_MODES: ClusterMode[] = ['direct', 'agent'];
 
 export interface ProxyResponse {
   status: number;
@@ -85,6 +98,10 @@ export class ProxyHarness {
   proxyUrl = '';
   opsUrl = '';
   readonly events = new RequestEventLog();
+  /** The agent of cluster `dev` in agent mode. */
+  agent?: ClusterAgentProcess;
+  tunnelPort = 0;
+  private readonly replicas: INestApplication[] = [];
   private readonly schema = uniqueName('proxy_test');
   private readonly tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'proxy-test-'));
 
@@ -108,11 +125,44 @@ export class ProxyHarness {
     const ca = await TestCertificateAuthority.fromPem(fs.readFileSync(pki.kubeconfigCaCertFile, 'utf8'), fs.readFileSync(pki.kubeconfigCaKeyFile, 'utf8'));
     const controlPlane = new ControlPlaneStandIn(messaging);
     controlPlane.start();
-    controlPlane.registerCluster('dev', emulator);
     const harness = new ProxyHarness(nats, messaging, emulator, pki, ca, controlPlane, options);
+    harness.tunnelPort = await freePort();
+    if (options.mode === 'agent') await harness.installAgent('dev', emulator);
+    else controlPlane.registerCluster('dev', emulator);
     await harness.events.start(messaging);
     if (options.startProxy !== false) await harness.startProxy();
     return harness;
+  }
+
+  get mode(): ClusterMode {
+    return this.options.mode ?? 'direct';
+  }
+
+  get tunnelUrl(): string {
+    return `https://127.0.0.1:${this.tunnelPort}`;
+  }
+
+  /** Registers `cluster` in agent mode with a freshly signed agent identity and prepares its agent (not started). */
+  async installAgent(cluster: string, emulator: KubeEmulator): Promise<ClusterAgentProcess> {
+    const agentCa = await TestCertificateAuthority.fromPem(fs.readFileSync(this.pki.agentCaCertFile, 'utf8'), fs.readFileSync(this.pki.agentCaKeyFile, 'utf8'));
+    const clusterId = randomUUID();
+    const identity = await agentCa.mintAgent(cluster, clusterId);
+    this.controlPlane.registerAgentCluster(cluster, emulator, [identity.fingerprint], clusterId);
+    const agent = new ClusterAgentProcess({ cluster, emulator, tunnelUrl: this.tunnelUrl, tunnelCaFile: this.pki.proxyCaCertFile, dir: this.tmp });
+    agent.install(identity);
+    if (cluster === 'dev') this.agent = agent;
+    return agent;
+  }
+
+  /** Starts the agent and waits until its tunnel is attached to the proxy. */
+  async startAgent(agent: ClusterAgentProcess | undefined = this.agent, cluster = 'dev'): Promise<void> {
+    if (!agent) throw new Error('no agent installed');
+    await agent.start();
+    await this.waitForTunnel(cluster);
+  }
+
+  async waitForTunnel(cluster = 'dev', timeoutMs = 20_000): Promise<void> {
+    await waitFor(() => this.app?.get(AgentTunnels).get(cluster), `the agent tunnel of ${cluster}`, timeoutMs);
   }
 
   proxyConfigEnv(): Record<string, string> {
@@ -129,6 +179,13 @@ export class ProxyHarness {
       // Expected failures (broker outages, unreachable test clusters) log at warn; keep test output quiet.
       LOG_LEVEL: 'error',
       PROXY_DRAIN_TIMEOUT_MS: '1000',
+      PROXY_TUNNEL_LISTEN_PORT: String(this.tunnelPort),
+      AGENT_CA_CERT_FILE: this.pki.agentCaCertFile,
+      PROXY_RELAY_LISTEN_PORT: '0',
+      SERVICE_CA_CERT_FILE: this.pki.serviceCaCertFile,
+      SERVICE_CERT_FILE: this.pki.proxyServiceCertFile,
+      SERVICE_KEY_FILE: this.pki.proxyServiceKeyFile,
+      PROXY_REPLICA_NAME: 'replica-a',
       ...this.options.env,
     };
   }
@@ -140,14 +197,36 @@ export class ProxyHarness {
     this.proxyUrl = app.get(DataPlaneServer).url;
     this.opsUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     if (waitUntilReady) await waitFor(async () => (await fetch(`${this.opsUrl}/readyz`)).status === 200, 'the proxy to be ready', 20_000);
+    if (this.agent) {
+      if (!this.agent.service) await this.startAgent();
+      else await this.waitForTunnel();
+    }
+  }
+
+  /**
+   * Another replica of the proxy beside the first (same broker, same database schema, its own
+   * ports): it holds no tunnel, so it must reach agent-mode clusters through the replica that does.
+   */
+  async startReplica(name: string): Promise<{ app: INestApplication; proxyUrl: string }> {
+    const app = await NestFactory.create(
+      AppModule.register(loadProxyConfig({ ...this.proxyConfigEnv(), PROXY_REPLICA_NAME: name, PROXY_TUNNEL_LISTEN_PORT: '0', DATABASE_MIGRATE_ON_START: 'false' })),
+      { logger: false },
+    );
+    await app.listen(0, '127.0.0.1');
+    this.replicas.push(app);
+    const opsUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    await waitFor(async () => (await fetch(`${opsUrl}/readyz`)).status === 200, `replica ${name} to be ready`, 20_000);
+    return { app, proxyUrl: app.get(DataPlaneServer).url };
   }
 
   async stopProxy(): Promise<void> {
+    for (const replica of this.replicas.splice(0)) await replica.close();
     await this.app?.close();
     this.app = undefined;
   }
 
   async stop(): Promise<void> {
+    await this.agent?.stop();
     await this.stopProxy();
     await this.events.stop();
     await this.controlPlane.stop();

@@ -1,10 +1,14 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { PolicyClusterCredentialV1 } from '@portcullis/contracts';
+import fs from 'node:fs';
+import { PolicyClusterCredentialV1, PolicyClusterLookupV2 } from '@portcullis/contracts';
 import { RemoteRequestError, Requester } from '@portcullis/platform/messaging';
 import { SERVICE_CONFIG } from '@portcullis/platform/service';
 import { SaProvisionerConfig } from '../config/sa-provisioner.config';
 import { ProvisionerErrorCode, ProvisionerException } from '../errors/provisioner.exception';
 import { ClusterApi } from './cluster-api';
+
+/** Policy's reply to a credential request for a cluster reached through its agent. */
+const AGENT_MODE = 'AGENT_MODE';
 
 interface Connection {
   api: ClusterApi;
@@ -14,7 +18,8 @@ interface Connection {
 }
 
 /**
- * A client per cluster, built from the management credential policy decrypts for us. The
+ * A client per cluster, built from the management credential policy decrypts for us (direct
+ * mode), or pointed at the proxy's relay (agent mode). The
  * credential lives only inside the client, which is dropped CLUSTER_CREDENTIAL_CACHE_SECONDS
  * after it was fetched (then policy is asked again), or at once when the cluster changes.
  */
@@ -69,12 +74,38 @@ export class ClusterConnections implements OnModuleDestroy {
       if (error instanceof RemoteRequestError && error.code === 'NOT_FOUND') {
         throw new ProvisionerException(ProvisionerErrorCode.ClusterNotFound, `no cluster named ${cluster} is registered`);
       }
+      if (error instanceof RemoteRequestError && error.code === AGENT_MODE) return this.keep(cluster, await this.throughAgent(cluster));
       throw new ProvisionerException(
         ProvisionerErrorCode.PolicyUnavailable,
         `policy did not hand out the credential of cluster ${cluster}: ${(error as Error).message}`,
       );
     }
-    const api = new ClusterApi(answer.cluster, answer.credential, this.config.CLUSTER_REQUEST_TIMEOUT_MS);
+    return this.keep(cluster, new ClusterApi(answer.cluster, answer.credential, this.config.CLUSTER_REQUEST_TIMEOUT_MS));
+  }
+
+  /**
+   * An agent-mode cluster: Portcullis stores no credential for it. Its calls go to the proxy's
+   * relay, authenticated with this service's certificate, and its agent runs them with its own
+   * least-privilege ServiceAccount.
+   */
+  private async throughAgent(cluster: string): Promise<ClusterApi> {
+    const { PROXY_RELAY_URL, PROXY_RELAY_CA_FILE, SERVICE_CLIENT_CERT_FILE, SERVICE_CLIENT_KEY_FILE } = this.config;
+    if (!PROXY_RELAY_URL || !PROXY_RELAY_CA_FILE || !SERVICE_CLIENT_CERT_FILE || !SERVICE_CLIENT_KEY_FILE) {
+      throw new ProvisionerException(ProvisionerErrorCode.ClusterUnreachable, `cluster ${cluster} is in agent mode, and PROXY_RELAY_URL is not configured for the provisioner`);
+    }
+    let registered;
+    try {
+      registered = await this.requester.request(PolicyClusterLookupV2, { name: cluster });
+    } catch (error) {
+      throw new ProvisionerException(ProvisionerErrorCode.PolicyUnavailable, `policy did not describe cluster ${cluster}: ${(error as Error).message}`);
+    }
+    const [caBundle, clientCertificate, clientKey] = await Promise.all([PROXY_RELAY_CA_FILE, SERVICE_CLIENT_CERT_FILE, SERVICE_CLIENT_KEY_FILE].map((file) => fs.promises.readFile(file, 'utf8')));
+    const { mode: _mode, agent: _agent, ...endpoint } = registered;
+    const relayed = { ...endpoint, server: `${PROXY_RELAY_URL.replace(/\/+$/, '')}/clusters/${cluster}`, caBundle };
+    return new ClusterApi(relayed, { clientCertificate, clientKey }, this.config.CLUSTER_REQUEST_TIMEOUT_MS);
+  }
+
+  private keep(cluster: string, api: ClusterApi): Connection {
     const connection: Connection = { api, leases: 0, evicted: false, timer: setTimeout(() => void this.evict(cluster, connection), this.config.CLUSTER_CREDENTIAL_CACHE_SECONDS * 1000) };
     connection.timer.unref();
     this.connections.set(cluster, connection);
