@@ -1,5 +1,7 @@
 import { Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import {
+  PolicyClusterStatusResponseV1,
+  PolicyClusterStatusV1,
   AuditQueryResponseV1,
   AuditQueryV1,
   EffectiveAccessEntry,
@@ -26,6 +28,8 @@ export interface MeResponse {
   access: EffectiveAccessEntry[] | null;
   /** Why `access` is null: the policy service did not answer. */
   accessError: string | null;
+  /** How each cluster in `access` is reached, and whether an agent-mode cluster's agent is connected now. */
+  clusterStatus: PolicyClusterStatusResponseV1['clusters'];
 }
 
 /** Turns another service's failure into something a person can act on. */
@@ -62,7 +66,15 @@ export class PortalController {
     } catch (error) {
       accessError = portalError(error, 'policy').message;
     }
-    return { user: toUserSummary(user), csrfToken: session.csrfToken, access, accessError };
+    let clusterStatus: PolicyClusterStatusResponseV1['clusters'] = [];
+    if (access?.length) {
+      // Best effort: the list is useful without it, so a failure shows no state rather than an error.
+      clusterStatus = await this.requester
+        .request(PolicyClusterStatusV1, { names: [...new Set(access.map((entry) => entry.cluster.name))] })
+        .then((answer) => answer.clusters)
+        .catch(() => []);
+    }
+    return { user: toUserSummary(user), csrfToken: session.csrfToken, access, accessError, clusterStatus };
   }
 
   /** A fresh platform JWT for calling the admin API from the portal. */

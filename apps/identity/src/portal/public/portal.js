@@ -38,6 +38,13 @@ async function api(path, options = {}) {
   return response;
 }
 
+/** A cluster's mode, and for agent mode whether its agent is connected (requests wait with 503 while it is not). */
+function connectionText(status) {
+  if (!status) return '';
+  if (status.mode === 'direct') return 'direct';
+  return status.agentConnected ? 'agent · connected' : 'agent · disconnected';
+}
+
 function renderClusters(me) {
   const body = $('#clusters tbody');
   body.replaceChildren();
@@ -49,11 +56,14 @@ function renderClusters(me) {
   const entries = me.access || [];
   $('#no-clusters').hidden = entries.length > 0;
   $('#clusters').hidden = entries.length === 0;
+  const status = new Map((me.clusterStatus || []).map((cluster) => [cluster.name, cluster]));
   for (const entry of entries) {
     const row = document.createElement('tr');
     cell(row, entry.cluster.displayName || entry.cluster.name);
     cell(row, entry.role.name);
     cell(row, entry.namespaces.length ? entry.namespaces.join(', ') : 'all');
+    cell(row, connectionText(status.get(entry.cluster.name)));
+    if (status.get(entry.cluster.name)?.agentConnected === false) row.classList.add('disconnected');
     body.appendChild(row);
   }
 }
