@@ -1,6 +1,8 @@
 // `npm start`: install what is missing, make PostgreSQL and NATS available, start the
-// development IdP, a demo cluster (the Kubernetes API emulator) and every service, register the
-// demo cluster and its grants through the admin API, and print what to do next.
+// development IdP, two demo clusters (the Kubernetes API emulator) and every service, register
+// the clusters and their grants through the admin API — `demo` in direct mode, `demo-private` in
+// agent mode, reached only through its cluster agent (one more local process) — and print what
+// to do next.
 // Ctrl-C stops everything it started.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +15,20 @@ import { ensureDependencies } from './ensure-deps.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = path.join(root, '.data');
 const READY_TIMEOUT_MS = 60_000;
-const wanted = { identity: 3001, policy: 3002, 'kubeconfig-issuer': 3003, proxy: 3004, 'sa-provisioner': 3005, audit: 3006, proxyTls: 8443, idp: 5556, demoCluster: 6443 };
+const wanted = {
+  identity: 3001,
+  policy: 3002,
+  'kubeconfig-issuer': 3003,
+  proxy: 3004,
+  'sa-provisioner': 3005,
+  audit: 3006,
+  'cluster-agent': 3007,
+  // The proxy's tunnel endpoint and relay take the two ports above its data plane.
+  proxyTls: 8443,
+  idp: 5556,
+  demoCluster: 6443,
+  privateCluster: 6444,
+};
 
 ensureDependencies();
 const { ensureStack, freePort, StackError } = await import('../local-stack/local-stack.mjs');
@@ -21,7 +36,7 @@ const { ensureStack, freePort, StackError } = await import('../local-stack/local
 // same on-the-fly compiler the services use.
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
-const { ensureDevSecrets, devServiceEnvironment, setUpDemoCluster } = require('../local-stack/src/index.ts');
+const { ensureDevSecrets, devServiceEnvironment, installAgentManifest, proxyTunnelPort, setUpDemoCluster } = require('../local-stack/src/index.ts');
 const YAML = require('yaml');
 
 const startedAt = Date.now();
@@ -58,6 +73,8 @@ function fail(message) {
   return stopAll(1);
 }
 
+const PRIVATE_CLUSTER = 'demo-private';
+
 const portInUse = (port) =>
   new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -66,6 +83,8 @@ const portInUse = (port) =>
   });
 const ports = {};
 for (const [name, port] of Object.entries(wanted)) ports[name] = (await portInUse(port)) ? await freePort() : port;
+// The tunnel endpoint and the relay sit right above the data plane: move all three together.
+while ((await portInUse(ports.proxyTls + 1)) || (await portInUse(ports.proxyTls + 2))) ports.proxyTls = await freePort();
 
 try {
   stack = await ensureStack({ dataDir });
@@ -110,10 +129,12 @@ for (const client of idpConfig.clients) {
 const idpConfigFile = path.join(dataDir, 'dev-idp.yaml');
 fs.writeFileSync(idpConfigFile, YAML.stringify(idpConfig));
 const demoKubeconfig = path.join(dataDir, 'demo-cluster-admin.kubeconfig');
+const privateKubeconfig = path.join(dataDir, 'demo-private-cluster-admin.kubeconfig');
 
-const [idpReady, clusterReady] = await Promise.all([
+const [idpReady, clusterReady, privateClusterReady] = await Promise.all([
   launch('dev-idp', ['tools/dev-idp/src/main.ts', '--port', String(ports.idp), '--config', idpConfigFile], {}, /^ready (\S+)$/m),
   launch('demo-cluster', ['tools/kube-emulator/src/main.ts', '--port', String(ports.demoCluster), '--kubeconfig', demoKubeconfig, '--seed', 'tools/local-stack/demo-cluster.yaml'], {}, /^ready (\S+)$/m),
+  launch('demo-private-cluster', ['tools/kube-emulator/src/main.ts', '--port', String(ports.privateCluster), '--kubeconfig', privateKubeconfig, '--seed', 'tools/local-stack/demo-cluster.yaml'], {}, /^ready (\S+)$/m),
 ]);
 const idpIssuer = idpReady[1];
 const client = idpConfig.clients[0];
@@ -152,21 +173,45 @@ while (pending.size && Date.now() < deadline && !stopping) {
 if (stopping) await new Promise(() => undefined);
 if (pending.size) await fail(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${[...pending].join(', ')} (logs in .data/logs/)`);
 
-const admin = YAML.parse(fs.readFileSync(demoKubeconfig, 'utf8'));
+/** What the emulator's admin kubeconfig says: how an admin reaches that cluster. */
+function adminAccess(kubeconfigFile, server) {
+  const admin = YAML.parse(fs.readFileSync(kubeconfigFile, 'utf8'));
+  return { server, caBundle: Buffer.from(admin.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), token: admin.users[0].user.token };
+}
+
+let registration;
 try {
-  await setUpDemoCluster({
+  ({ privateCluster: registration } = await setUpDemoCluster({
     policyUrl: `http://127.0.0.1:${ports.policy}`,
     identityUrl,
     signingKeysFile: secrets.signingKeysFile,
-    cluster: {
-      server: clusterReady[1],
-      caBundle: Buffer.from(admin.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
-      token: admin.users[0].user.token,
-    },
+    cluster: adminAccess(demoKubeconfig, clusterReady[1]),
+    privateCluster: { name: PRIVATE_CLUSTER, displayName: 'Private demo cluster (agent mode)' },
+  }));
+} catch (error) {
+  await fail(`registering the demo clusters failed: ${error.message}`);
+}
+
+// What an operator does on a private cluster: apply the manifest the admin API returned. The
+// emulator has no kubelet, so the agent's Deployment runs here as a local process, with the
+// bootstrap token and its ServiceAccount's credentials as the pod would have them.
+try {
+  const installed = await installAgentManifest(adminAccess(privateKubeconfig, privateClusterReady[1]), registration.manifest, path.join(dataDir, PRIVATE_CLUSTER));
+  void launch('cluster-agent', ['apps/cluster-agent/src/main.ts'], {
+    HTTP_PORT: String(ports['cluster-agent']),
+    AGENT_CLUSTER_NAME: PRIVATE_CLUSTER,
+    AGENT_TUNNEL_URL: `https://127.0.0.1:${proxyTunnelPort(endpoints)}`,
+    ...(installed.tunnelCaFile ? { AGENT_TUNNEL_CA_FILE: installed.tunnelCaFile } : {}),
+    AGENT_BOOTSTRAP_TOKEN_FILE: installed.bootstrapTokenFile,
+    AGENT_NAMESPACE: 'portcullis-system',
+    KUBECONFIG: installed.kubeconfigFile,
   });
 } catch (error) {
-  await fail(`registering the demo cluster failed: ${error.message}`);
+  await fail(`installing the agent of ${PRIVATE_CLUSTER} failed: ${error.message}`);
 }
+const agentDeadline = Date.now() + READY_TIMEOUT_MS;
+while (!(await ready(ports['cluster-agent'])) && Date.now() < agentDeadline && !stopping) await new Promise((resolve) => setTimeout(resolve, 250));
+if (!(await ready(ports['cluster-agent']))) await fail(`the agent of ${PRIVATE_CLUSTER} has no tunnel after ${READY_TIMEOUT_MS / 1000} s (log: .data/logs/cluster-agent.log)`);
 
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
 console.log(`
@@ -176,14 +221,17 @@ Portcullis is running (all ${services.length} services ready in ${seconds} s).
   Admin API (GraphQL) http://127.0.0.1:${ports.policy}/graphql   (Authorization: Bearer <token from ${identityUrl}/api/token>)
   Proxy (kubectl)     ${endpoints.proxyPublicUrl}
   Identity provider   ${idpIssuer}   (users in tools/dev-idp/dev-users.yaml)
-  Demo cluster        ${clusterReady[1]}   (registered as "demo"; admin kubeconfig ${path.relative(root, demoKubeconfig)})
+  Demo clusters       demo           direct mode: the proxy dials ${clusterReady[1]}   (admin kubeconfig ${path.relative(root, demoKubeconfig)})
+                      ${PRIVATE_CLUSTER}   agent mode, connected: its agent dialled out to the tunnel https://127.0.0.1:${proxyTunnelPort(endpoints)};
+                                     Portcullis has no address or credential for it   (admin kubeconfig ${path.relative(root, privateKubeconfig)})
 `);
-for (const service of services) console.log(`  ${service.padEnd(19)} http://127.0.0.1:${ports[service]}   /healthz /readyz /metrics`);
+for (const service of [...services, 'cluster-agent']) console.log(`  ${service.padEnd(19)} http://127.0.0.1:${ports[service]}   /healthz /readyz /metrics`);
 console.log(`
   PostgreSQL          ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
   NATS (JetStream)    ${stack.natsUrl}
   Logs (JSON)         .data/logs/<name>.log
 
 Next: open ${identityUrl}, sign in as bob, download your kubeconfig, then
-  kubectl --kubeconfig ~/Downloads/portcullis-kubeconfig.yaml -n team-a get pods
+  kubectl --kubeconfig ~/Downloads/portcullis-kubeconfig.yaml --context demo -n team-a get pods
+  kubectl --kubeconfig ~/Downloads/portcullis-kubeconfig.yaml --context ${PRIVATE_CLUSTER} -n team-a get pods
 Ctrl-C stops everything.`);

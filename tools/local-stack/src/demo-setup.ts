@@ -34,11 +34,25 @@ async function setupToken(signingKeysFile: string, issuer: string): Promise<stri
     .sign(key);
 }
 
+/** What an admin gets back for an agent-mode cluster: the token and manifest to apply on it. */
+export interface AgentClusterRegistration {
+  bootstrapToken: string;
+  manifest: string;
+}
+
 /**
  * Registers (or re-points, since the emulator makes a new CA every start) the demo cluster and
- * its grants through the admin API, exactly as an admin would.
+ * its grants through the admin API, exactly as an admin would. With `privateCluster`, a second
+ * cluster in agent mode as well (no address: its agent dials out), re-registered on every run
+ * because its emulated cluster starts empty, so its agent must enroll again.
  */
-export async function setUpDemoCluster(options: { policyUrl: string; identityUrl: string; signingKeysFile: string; cluster: DemoCluster }): Promise<void> {
+export async function setUpDemoCluster(options: {
+  policyUrl: string;
+  identityUrl: string;
+  signingKeysFile: string;
+  cluster: DemoCluster;
+  privateCluster?: { name: string; displayName: string };
+}): Promise<{ privateCluster?: AgentClusterRegistration }> {
   const token = await setupToken(options.signingKeysFile, options.identityUrl);
   const graphql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
     const response = await fetch(`${options.policyUrl}/graphql`, {
@@ -72,14 +86,34 @@ export async function setUpDemoCluster(options: { policyUrl: string; identityUrl
         })
       ).registerCluster.id;
 
-  for (const wanted of demoGrants) {
-    const present = state.grants.some(
-      (grant) => grant.subject.name === wanted.group && grant.role.name === wanted.role && grant.cluster?.name === 'demo' && grant.namespaces.join() === wanted.namespaces.join(),
-    );
-    const role = state.roles.find((candidate) => candidate.name === wanted.role);
-    if (present || !role) continue;
-    await graphql('mutation($input: GrantInput!) { grant(input: $input) { id } }', {
-      input: { subject: { kind: 'GROUP', name: wanted.group }, roleId: role.id, clusterId, namespaces: wanted.namespaces },
-    });
+  const clusters = [{ name: 'demo', id: clusterId }];
+  let privateCluster: AgentClusterRegistration | undefined;
+  if (options.privateCluster) {
+    const fields = 'cluster { id } bootstrapToken manifest';
+    const known = state.clusters.find((cluster) => cluster.name === options.privateCluster?.name);
+    const registration = known
+      ? (await graphql<{ reregisterClusterAgent: { cluster: { id: string } } & AgentClusterRegistration }>(`mutation($id: ID!) { reregisterClusterAgent(id: $id) { ${fields} } }`, { id: known.id }))
+          .reregisterClusterAgent
+      : (
+          await graphql<{ registerAgentCluster: { cluster: { id: string } } & AgentClusterRegistration }>(`mutation($input: RegisterAgentClusterInput!) { registerAgentCluster(input: $input) { ${fields} } }`, {
+            input: { name: options.privateCluster.name, displayName: options.privateCluster.displayName, labels: { env: 'demo', network: 'private' } },
+          })
+        ).registerAgentCluster;
+    clusters.push({ name: options.privateCluster.name, id: registration.cluster.id });
+    privateCluster = { bootstrapToken: registration.bootstrapToken, manifest: registration.manifest };
   }
+
+  for (const cluster of clusters) {
+    for (const wanted of demoGrants) {
+      const present = state.grants.some(
+        (grant) => grant.subject.name === wanted.group && grant.role.name === wanted.role && grant.cluster?.name === cluster.name && grant.namespaces.join() === wanted.namespaces.join(),
+      );
+      const role = state.roles.find((candidate) => candidate.name === wanted.role);
+      if (present || !role) continue;
+      await graphql('mutation($input: GrantInput!) { grant(input: $input) { id } }', {
+        input: { subject: { kind: 'GROUP', name: wanted.group }, roleId: role.id, clusterId: cluster.id, namespaces: wanted.namespaces },
+      });
+    }
+  }
+  return { privateCluster };
 }

@@ -37,6 +37,20 @@ export interface DevEndpoints {
   proxyPublicUrl: string;
 }
 
+/**
+ * The port of the local proxy's tunnel endpoint, which cluster agents dial (agent mode): one
+ * above the data plane's, as in the proxy's own defaults (8443 and 8444). A function rather than
+ * a constant because the data plane's port is chosen per run.
+ */
+export function proxyTunnelPort(endpoints: Pick<DevEndpoints, 'proxyPublicUrl'>): number {
+  return Number(new URL(endpoints.proxyPublicUrl).port || 443) + 1;
+}
+
+/** The local proxy's internal relay (provisioner → agent-mode clusters, replica → replica): two above the data plane. */
+export function proxyRelayPort(endpoints: Pick<DevEndpoints, 'proxyPublicUrl'>): number {
+  return Number(new URL(endpoints.proxyPublicUrl).port || 443) + 2;
+}
+
 /** Each service's variables for a local run; ports and schemas are the caller's. */
 export function devServiceEnvironment(service: string, secrets: DevSecrets, endpoints: DevEndpoints): Record<string, string> {
   const common = { DATABASE_URL: endpoints.databaseUrl, NATS_URL: endpoints.natsUrl };
@@ -53,7 +67,16 @@ export function devServiceEnvironment(service: string, secrets: DevSecrets, endp
         PLATFORM_JWT_SIGNING_KEYS_FILE: secrets.signingKeysFile,
       };
     case 'policy':
-      return { ...common, ...platformToken, CLUSTER_CREDENTIAL_KEY: secrets.clusterCredentialKey };
+      return {
+        ...common,
+        ...platformToken,
+        CLUSTER_CREDENTIAL_KEY: secrets.clusterCredentialKey,
+        AGENT_CA_CERT_FILE: secrets.pki.agentCaCertFile,
+        AGENT_CA_KEY_FILE: secrets.pki.agentCaKeyFile,
+        AGENT_TUNNEL_URL: `https://127.0.0.1:${proxyTunnelPort(endpoints)}`,
+        // The tunnel endpoint serves the proxy's development certificate.
+        AGENT_TUNNEL_CA_FILE: secrets.pki.proxyCaCertFile,
+      };
     case 'kubeconfig-issuer':
       return {
         ...common,
@@ -69,6 +92,20 @@ export function devServiceEnvironment(service: string, secrets: DevSecrets, endp
         PROXY_TLS_CERT_FILE: secrets.pki.proxyCertFile,
         PROXY_TLS_KEY_FILE: secrets.pki.proxyKeyFile,
         KUBECONFIG_CA_CERT_FILE: secrets.pki.kubeconfigCaCertFile,
+        PROXY_TUNNEL_LISTEN_PORT: String(proxyTunnelPort(endpoints)),
+        AGENT_CA_CERT_FILE: secrets.pki.agentCaCertFile,
+        PROXY_RELAY_LISTEN_PORT: String(proxyRelayPort(endpoints)),
+        SERVICE_CA_CERT_FILE: secrets.pki.serviceCaCertFile,
+        SERVICE_CERT_FILE: secrets.pki.proxyServiceCertFile,
+        SERVICE_KEY_FILE: secrets.pki.proxyServiceKeyFile,
+      };
+    case 'sa-provisioner':
+      return {
+        ...common,
+        PROXY_RELAY_URL: `https://127.0.0.1:${proxyRelayPort(endpoints)}`,
+        PROXY_RELAY_CA_FILE: secrets.pki.serviceCaCertFile,
+        SERVICE_CLIENT_CERT_FILE: secrets.pki.provisionerServiceCertFile,
+        SERVICE_CLIENT_KEY_FILE: secrets.pki.provisionerServiceKeyFile,
       };
     case 'audit':
       return { ...common, ...platformToken };

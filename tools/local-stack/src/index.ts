@@ -1,2 +1,3 @@
 export * from './dev-environment';
 export * from './demo-setup';
+export * from './demo-agent';
