@@ -1,19 +1,11 @@
-import { ConfigError, EnvSource, httpPort, loadProcessConfig } from '@portcullis/platform/config';
+import { ConfigError, EnvSource, httpPort, loadProcessConfig, readsAsCertificate } from '@portcullis/platform/config';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '@portcullis/platform/tunnel';
-import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import { z } from 'zod';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-function readsAsCertificate(file: string): boolean {
-  try {
-    return new X509Certificate(fs.readFileSync(file)).subject.length > 0;
-  } catch {
-    return false;
-  }
-}
 
 function isReadableFile(file: string): boolean {
   try {

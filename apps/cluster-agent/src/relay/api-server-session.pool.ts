@@ -5,86 +5,28 @@
  *   certificate; the agent's own client certificate (when its kubeconfig has one) only on the
  *   connections of `self` requests, which never carry a person's request.
  */
-import http2, { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import http2, { ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
+import { PooledHttp2Session, PooledHttp2SessionOptions } from '@portcullis/platform/tunnel';
 import type { Logger } from 'pino';
 import { ClusterAccess, ConnectionCredential } from '../kubernetes/cluster-access';
 
-// A real API server allows 100 streams per connection (the emulator too); the next request opens
-// another connection instead of queueing behind long-lived watches, so 10,000 watches fit.
-const STREAMS_PER_SESSION = 100;
+const SESSION_OPTIONS: PooledHttp2SessionOptions = {
+  // A real API server allows 100 streams per connection (the emulator too); the next request opens
+  // another connection instead of queueing behind long-lived watches, so 10,000 watches fit.
+  defaultStreams: 100,
+  maxStreams: 100,
+  pingIntervalMs: 30_000,
+  pingTimeoutMs: 15_000,
+  idleCloseMs: 5 * 60_000,
+  pingFailure: 'the API server did not answer a ping',
+};
 const CONNECT_TIMEOUT_MS = 10_000;
-const PING_INTERVAL_MS = 30_000;
-const PING_TIMEOUT_MS = 15_000;
-const IDLE_CLOSE_MS = 5 * 60_000;
 // nghttp2's per-session memory cap (MB): 100 streams each holding up to a 64 KiB window of unread data.
 const MAX_SESSION_MEMORY_MB = 64;
 // The connection window: enough that streams whose readers are slow never hold it for the others.
 const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
-
-class PooledSession {
-  active = 0;
-  capacity = STREAMS_PER_SESSION;
-  usable = true;
-  private idleTimer?: NodeJS.Timeout;
-  private readonly pingTimer: NodeJS.Timeout;
-
-  constructor(
-    readonly session: ClientHttp2Session,
-    private readonly onGone: (session: PooledSession) => void,
-  ) {
-    session.on('remoteSettings', (settings) => {
-      this.capacity = Math.max(1, Math.min(settings.maxConcurrentStreams ?? STREAMS_PER_SESSION, STREAMS_PER_SESSION));
-    });
-    session.on('goaway', () => this.retire());
-    session.on('error', () => this.retire());
-    session.once('close', () => {
-      this.retire();
-      clearInterval(this.pingTimer);
-      clearTimeout(this.idleTimer);
-    });
-    // A connection that silently died would hold every watch on it forever; a missed ping ends it.
-    this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS).unref();
-  }
-
-  get hasRoom(): boolean {
-    return this.usable && this.active < this.capacity;
-  }
-
-  open(headers: OutgoingHttpHeaders, endStream: boolean): ClientHttp2Stream {
-    const stream = this.session.request(headers, { endStream });
-    this.active++;
-    clearTimeout(this.idleTimer);
-    stream.once('close', () => {
-      this.active--;
-      if (this.active === 0 && this.usable) this.idleTimer = setTimeout(() => this.session.close(), IDLE_CLOSE_MS).unref();
-    });
-    return stream;
-  }
-
-  retire(): void {
-    if (!this.usable) return;
-    this.usable = false;
-    this.onGone(this);
-  }
-
-  /** Stops taking streams; the open ones finish on it. */
-  close(): void {
-    this.retire();
-    if (!this.session.destroyed) this.session.close();
-  }
-
-  private ping(): void {
-    if (this.session.destroyed || this.session.connecting) return;
-    const timer = setTimeout(() => this.session.destroy(new Error('the API server did not answer a ping')), PING_TIMEOUT_MS).unref();
-    const sent = this.session.ping((error) => {
-      clearTimeout(timer);
-      if (error && !this.session.destroyed) this.session.destroy(error);
-    });
-    if (!sent) clearTimeout(timer);
-  }
-}
 
 /**
  * HTTP/2 connections to the cluster's API server, shared by every stream the tunnel carries. When
@@ -92,7 +34,7 @@ class PooledSession {
  * and the old ones finish their streams and close.
  */
 export class ApiServerSessionPool {
-  private readonly sessions = new Map<string, PooledSession[]>();
+  private readonly sessions = new Map<string, PooledHttp2Session[]>();
   private readonly currentKeys = new Map<ConnectionCredential, string>();
 
   constructor(
@@ -148,7 +90,7 @@ export class ApiServerSessionPool {
     }
   }
 
-  private connect(poolKey: string, options: tls.ConnectionOptions): PooledSession {
+  private connect(poolKey: string, options: tls.ConnectionOptions): PooledHttp2Session {
     const api = this.cluster.apiServer;
     const session = http2.connect(api.origin, {
       settings: { enablePush: false },
@@ -170,7 +112,7 @@ export class ApiServerSessionPool {
     });
     session.once('close', () => clearTimeout(connectTimer));
     session.on('error', (error) => this.logger.warn({ err: error, apiServer: api.url }, 'API server connection failed'));
-    const pooled = new PooledSession(session, (gone) => {
+    const pooled = new PooledHttp2Session(session, SESSION_OPTIONS, (gone) => {
       const sessions = this.sessions.get(poolKey);
       const index = sessions?.indexOf(gone) ?? -1;
       if (sessions && index !== -1) sessions.splice(index, 1);

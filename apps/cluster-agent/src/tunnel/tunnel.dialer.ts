@@ -15,6 +15,10 @@ import { TunnelStreamRouter } from '../relay/tunnel-stream.router';
 import { Backoff } from './backoff';
 import { TunnelConnection, TunnelOutcome } from './tunnel-connection';
 
+// Above the most streams a tunnel carries, per burst and per second.
+const STREAM_RESET_BURST = 100_000;
+const STREAM_RESET_RATE = 10_000;
+
 export interface TunnelDialerOptions {
   /** https://host:port of the proxy's tunnel endpoint. */
   tunnelUrl: string;
@@ -55,7 +59,16 @@ export class TunnelDialer {
     this.url = new URL(options.tunnelUrl);
     this.backoff = new Backoff(options.reconnectBaseMs, options.reconnectMaxMs);
     this.logger = logger.child({ component: 'tunnel' });
-    this.server = createServer({ settings: { maxConcurrentStreams: MAX_TUNNEL_STREAMS, enablePush: false }, maxSessionMemory: MAX_SESSION_MEMORY_MB });
+    this.server = createServer({
+      settings: { maxConcurrentStreams: MAX_TUNNEL_STREAMS, enablePush: false },
+      maxSessionMemory: MAX_SESSION_MEMORY_MB,
+      // nghttp2 guards servers against "rapid reset" floods (1,000 RST_STREAM at once, then 33/s)
+      // and answers a flood with GOAWAY. Here the peer is the authenticated proxy, which cancels
+      // one stream per watch a person closes: a client dropping 1,000 watches at once must not
+      // take the cluster's tunnel down for everyone. Node.js 22+ lets us raise the limit; older
+      // runtimes ignore these options (see the README).
+      ...{ streamResetBurst: STREAM_RESET_BURST, streamResetRate: STREAM_RESET_RATE },
+    });
     this.server.on('stream', (stream, headers) => router.route(stream, headers));
     metrics.observe({ tunnelUp: () => this.isUp, activeStreams: () => router.activeStreams });
   }

@@ -1,35 +1,19 @@
-import { ConfigError, EnvSource, envUrl, httpPort, loadServiceConfig, sensitive } from '@portcullis/platform/config';
+import { certificateFile, ConfigError, EnvSource, envUrl, httpPort, loadServiceConfig, readsAsPrivateKey, sensitive } from '@portcullis/platform/config';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import { z } from 'zod';
 
-function readsAsCertificate(file: string): boolean {
-  try {
-    return new X509Certificate(fs.readFileSync(file)).subject.length > 0;
-  } catch {
-    return false;
-  }
-}
 
-function readsAsSigningKey(file: string): boolean {
-  try {
-    const type = createPrivateKey(fs.readFileSync(file)).asymmetricKeyType;
-    return type === 'ec' || type === 'rsa';
-  } catch {
-    return false;
-  }
-}
 
 // The files are read here, at boot, so a wrong path or a DER file stops the service with the
 // usual one-line config error instead of failing the first kubeconfig download.
-const certificateFile = (expects: string) => z.string().refine(readsAsCertificate, 'not a readable PEM certificate').describe(expects);
 
 const kubeconfigIssuerConfigShape = {
   HTTP_PORT: httpPort(3003),
   KUBECONFIG_CA_CERT_FILE: certificateFile('a readable PEM file with the CA certificate that signs kubeconfig client certificates'),
   // The path is sensitive too: it says where the CA key lives.
   KUBECONFIG_CA_KEY_FILE: sensitive(
-    z.string().refine(readsAsSigningKey, 'not a readable PEM private key').describe('a readable PEM file with the private key (EC or RSA) of KUBECONFIG_CA_CERT_FILE'),
+    z.string().refine((file) => readsAsPrivateKey(file, ['ec', 'rsa']), 'not a readable PEM private key').describe('a readable PEM file with the private key (EC or RSA) of KUBECONFIG_CA_CERT_FILE'),
   ),
   PROXY_PUBLIC_URL: envUrl(['https'], 'the https:// URL kubectl reaches the proxy at, e.g. https://127.0.0.1:8443'),
   PROXY_CA_CERT_FILE: certificateFile("a readable PEM file with the CA certificate of the proxy's serving certificate"),

@@ -1,5 +1,6 @@
 import * as x509 from '@peculiar/x509';
-import { createPrivateKey, randomBytes, webcrypto, X509Certificate as NodeX509Certificate } from 'node:crypto';
+import { loadSigningCa, SigningCa } from '@portcullis/platform/auth';
+import { randomBytes, webcrypto, X509Certificate as NodeX509Certificate } from 'node:crypto';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -30,25 +31,8 @@ export interface IssuedClientCertificate {
   notAfter: Date;
 }
 
-interface SigningProfile {
-  importAlgorithm: webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams;
-  signingAlgorithm: webcrypto.EcdsaParams | webcrypto.Algorithm;
-}
 
-const ecCurves: Record<string, { namedCurve: string; hash: string }> = {
-  prime256v1: { namedCurve: 'P-256', hash: 'SHA-256' },
-  secp384r1: { namedCurve: 'P-384', hash: 'SHA-384' },
-  secp521r1: { namedCurve: 'P-521', hash: 'SHA-512' },
-};
 
-function signingProfile(key: ReturnType<typeof createPrivateKey>): SigningProfile {
-  if (key.asymmetricKeyType === 'rsa') {
-    return { importAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5' } };
-  }
-  const curve = key.asymmetricKeyType === 'ec' ? ecCurves[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
-  if (!curve) throw new Error('the kubeconfig CA key must be RSA or EC on P-256, P-384 or P-521');
-  return { importAlgorithm: { name: 'ECDSA', namedCurve: curve.namedCurve }, signingAlgorithm: { name: 'ECDSA', hash: curve.hash } };
-}
 
 /**
  * Signs the per-kubeconfig client certificates. Each certificate gets a fresh ECDSA P-256 key
@@ -58,21 +42,13 @@ export class ClientCertificateAuthority {
   private constructor(
     private readonly certificate: x509.X509Certificate,
     private readonly signingKey: webcrypto.CryptoKey,
-    private readonly signingAlgorithm: SigningProfile['signingAlgorithm'],
+    private readonly signingAlgorithm: SigningCa['signingAlgorithm'],
     private readonly authorityKeyIdentifier: x509.AuthorityKeyIdentifierExtension,
   ) {}
 
   static async fromPem(certificatePem: string, privateKeyPem: string): Promise<ClientCertificateAuthority> {
-    const certificate = new x509.X509Certificate(certificatePem);
-    const privateKey = createPrivateKey(privateKeyPem);
-    const profile = signingProfile(privateKey);
-    const signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), profile.importAlgorithm, false, ['sign']);
-    // Reuse the CA's own key identifier so chain builders match it whatever method made it.
-    const caKeyId = certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-    const authorityKeyIdentifier = caKeyId
-      ? new x509.AuthorityKeyIdentifierExtension(caKeyId)
-      : await x509.AuthorityKeyIdentifierExtension.create(certificate.publicKey);
-    return new ClientCertificateAuthority(certificate, signingKey, profile.signingAlgorithm, authorityKeyIdentifier);
+    const ca = await loadSigningCa(certificatePem, privateKeyPem, 'kubeconfig CA');
+    return new ClientCertificateAuthority(ca.certificate, ca.signingKey, ca.signingAlgorithm, ca.authorityKeyIdentifier);
   }
 
   async issue(request: ClientCertificateRequest): Promise<IssuedClientCertificate> {

@@ -10,7 +10,8 @@
  *   (CN = its name, SAN URI = its id), for a bounded validity that never outlives the CA.
  */
 import * as x509 from '@peculiar/x509';
-import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
+import { loadSigningCa, SigningCa } from '@portcullis/platform/auth';
+import { createHash, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { AgentErrorCode, AgentException } from './agent.exception';
 
 x509.cryptoProvider.set(webcrypto);
@@ -43,25 +44,8 @@ export interface IssuedAgentCertificate {
   notAfter: Date;
 }
 
-interface SigningProfile {
-  importAlgorithm: webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams;
-  signingAlgorithm: webcrypto.EcdsaParams | webcrypto.Algorithm;
-}
 
-const ecCurves: Record<string, { namedCurve: string; hash: string }> = {
-  prime256v1: { namedCurve: 'P-256', hash: 'SHA-256' },
-  secp384r1: { namedCurve: 'P-384', hash: 'SHA-384' },
-  secp521r1: { namedCurve: 'P-521', hash: 'SHA-512' },
-};
 
-function signingProfile(key: ReturnType<typeof createPrivateKey>): SigningProfile {
-  if (key.asymmetricKeyType === 'rsa') {
-    return { importAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5' } };
-  }
-  const curve = key.asymmetricKeyType === 'ec' ? ecCurves[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
-  if (!curve) throw new Error('the agent CA key must be RSA or EC on P-256, P-384 or P-521');
-  return { importAlgorithm: { name: 'ECDSA', namedCurve: curve.namedCurve }, signingAlgorithm: { name: 'ECDSA', hash: curve.hash } };
-}
 
 function csrInvalid(message: string): AgentException {
   return new AgentException(AgentErrorCode.CsrInvalid, message);
@@ -104,23 +88,15 @@ export class AgentCertificateAuthority {
   private constructor(
     private readonly certificate: x509.X509Certificate,
     private readonly signingKey: webcrypto.CryptoKey,
-    private readonly signingAlgorithm: SigningProfile['signingAlgorithm'],
+    private readonly signingAlgorithm: SigningCa['signingAlgorithm'],
     private readonly authorityKeyIdentifier: x509.AuthorityKeyIdentifierExtension,
     /** PEM, what agents are handed with their certificate. */
     readonly caCertificatePem: string,
   ) {}
 
   static async fromPem(certificatePem: string, privateKeyPem: string): Promise<AgentCertificateAuthority> {
-    const certificate = new x509.X509Certificate(certificatePem);
-    const privateKey = createPrivateKey(privateKeyPem);
-    const profile = signingProfile(privateKey);
-    const signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), profile.importAlgorithm, false, ['sign']);
-    // Reuse the CA's own key identifier so chain builders match it whatever method made it.
-    const caKeyId = certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-    const authorityKeyIdentifier = caKeyId
-      ? new x509.AuthorityKeyIdentifierExtension(caKeyId)
-      : await x509.AuthorityKeyIdentifierExtension.create(certificate.publicKey);
-    return new AgentCertificateAuthority(certificate, signingKey, profile.signingAlgorithm, authorityKeyIdentifier, `${certificate.toString('pem')}\n`);
+    const ca = await loadSigningCa(certificatePem, privateKeyPem, 'agent CA');
+    return new AgentCertificateAuthority(ca.certificate, ca.signingKey, ca.signingAlgorithm, ca.authorityKeyIdentifier, `${ca.certificate.toString('pem')}\n`);
   }
 
   /** Signs the key of a verified CSR (see parseCertificateRequest) for one cluster's agent. */

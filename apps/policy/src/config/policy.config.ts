@@ -1,24 +1,9 @@
-import { ConfigError, EnvSource, envBoolean, envUrl, httpPort, loadServiceConfig, sensitive } from '@portcullis/platform/config';
+import { certificateFile, ConfigError, envBoolean, EnvSource, envUrl, httpPort, loadServiceConfig, readsAsPrivateKey, sensitive } from '@portcullis/platform/config';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import { z } from 'zod';
 
-function readsAsCertificate(file: string): boolean {
-  try {
-    return new X509Certificate(fs.readFileSync(file)).subject.length > 0;
-  } catch {
-    return false;
-  }
-}
 
-function readsAsSigningKey(file: string): boolean {
-  try {
-    const type = createPrivateKey(fs.readFileSync(file)).asymmetricKeyType;
-    return type === 'ec' || type === 'rsa';
-  } catch {
-    return false;
-  }
-}
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
@@ -50,7 +35,6 @@ function isTunnelUrl(value: string): boolean {
 
 // The files are read here, at boot, so a wrong path stops the service with the usual one-line
 // config error instead of failing the first agent registration.
-const certificateFile = (expects: string) => z.string().refine(readsAsCertificate, 'not a readable PEM certificate').describe(expects);
 
 /** Zod keeps a description on the outermost schema only, so it is carried over to the optional one. */
 function optional<T extends z.ZodType>(schema: T) {
@@ -77,7 +61,7 @@ const policyConfigShape = {
   AGENT_CA_CERT_FILE: optional(certificateFile('a readable PEM file with the CA certificate that signs cluster agent certificates')),
   // The path is sensitive too: it says where the CA key lives.
   AGENT_CA_KEY_FILE: sensitive(
-    optional(z.string().refine(readsAsSigningKey, 'not a readable PEM private key').describe('a readable PEM file with the private key (EC or RSA) of AGENT_CA_CERT_FILE')),
+    optional(z.string().refine((file) => readsAsPrivateKey(file, ['ec', 'rsa']), 'not a readable PEM private key').describe('a readable PEM file with the private key (EC or RSA) of AGENT_CA_CERT_FILE')),
   ),
   // The agent accepts exactly this shape (no path, no credential), so a manifest can never carry one it refuses.
   AGENT_TUNNEL_URL: optional(

@@ -1,28 +1,11 @@
-import { ConfigError, EnvSource, envUrl, httpPort, loadServiceConfig, sensitive } from '@portcullis/platform/config';
+import { certificateFile, ConfigError, EnvSource, envUrl, httpPort, loadServiceConfig, readsAsPrivateKey, sensitive } from '@portcullis/platform/config';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 
-function readsAsCertificate(file: string): boolean {
-  try {
-    return new X509Certificate(fs.readFileSync(file)).subject.length > 0;
-  } catch {
-    return false;
-  }
-}
 
-function readsAsPrivateKey(file: string): boolean {
-  try {
-    return createPrivateKey(fs.readFileSync(file)).asymmetricKeyType !== undefined;
-  } catch {
-    return false;
-  }
-}
 
-// Files are read at boot so a wrong path stops the proxy with the usual one-line config error
-// instead of failing the first TLS handshake.
-const certificateFile = (expects: string) => z.string().refine(readsAsCertificate, 'not a readable PEM certificate').describe(expects);
 
 const milliseconds = (defaultMs: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(defaultMs).describe(`milliseconds (${min}-${max})`);
@@ -38,7 +21,7 @@ const proxyConfigShape = {
   PROXY_LISTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8443).describe('a TCP port number (0-65535; 0 picks a free one)'),
   PROXY_TLS_CERT_FILE: certificateFile("a readable PEM file with the proxy's serving certificate (chain)"),
   PROXY_TLS_KEY_FILE: sensitive(
-    z.string().refine(readsAsPrivateKey, 'not a readable PEM private key').describe('a readable PEM file with the private key of PROXY_TLS_CERT_FILE'),
+    z.string().refine((file) => readsAsPrivateKey(file), 'not a readable PEM private key').describe('a readable PEM file with the private key of PROXY_TLS_CERT_FILE'),
   ),
   KUBECONFIG_CA_CERT_FILE: certificateFile('a readable PEM file with the CA certificate that signs kubeconfig client certificates'),
   AUDIT_FAIL_MODE: z
@@ -75,7 +58,7 @@ const proxyConfigShape = {
   SERVICE_CA_CERT_FILE: certificateFile('').optional().describe('a readable PEM file with the CA certificate that signs Portcullis service certificates'),
   SERVICE_CERT_FILE: certificateFile('').optional().describe("a readable PEM file with this replica's service certificate (CN=proxy, server and client auth)"),
   SERVICE_KEY_FILE: sensitive(
-    z.string().refine(readsAsPrivateKey, 'not a readable PEM private key').optional().describe('a readable PEM file with the private key of SERVICE_CERT_FILE'),
+    z.string().refine((file) => readsAsPrivateKey(file), 'not a readable PEM private key').optional().describe('a readable PEM file with the private key of SERVICE_CERT_FILE'),
   ),
   /** A name for this replica in tunnel presence and audit records (the pod name in Kubernetes). */
   PROXY_REPLICA_NAME: z

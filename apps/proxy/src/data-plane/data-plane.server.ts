@@ -29,6 +29,7 @@ import { OpenStreamRegistry } from './open-stream.registry';
 import { ProxyRequestHandler } from './proxy-request.handler';
 import { RequestGate } from './request-gate';
 import { UpgradeRequestHandler } from './upgrade-request.handler';
+import { httpsUrl, listen } from './listen';
 
 // Streams one client connection may carry at once (Lens multiplexes every watch on one).
 const MAX_CLIENT_STREAMS = 1_000;
@@ -71,8 +72,7 @@ export class DataPlaneServer implements OnApplicationBootstrap, BeforeApplicatio
   /** `https://host:port` once listening. */
   get url(): string {
     if (!this.address) throw new Error('the data plane is not listening');
-    const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address;
-    return `https://${host}:${this.address.port}`;
+    return httpsUrl(this.address);
   }
 
   get port(): number {
@@ -117,15 +117,8 @@ export class DataPlaneServer implements OnApplicationBootstrap, BeforeApplicatio
     server.on('tlsClientError', () => undefined);
     server.on('sessionError', (error: Error) => this.logger.debug({ err: error }, 'client HTTP/2 session failed'));
 
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.PROXY_LISTEN_PORT, this.config.PROXY_LISTEN_HOST, () => {
-        server.removeListener('error', reject);
-        resolve();
-      });
-    });
+    this.address = await listen(server, this.config.PROXY_LISTEN_PORT, this.config.PROXY_LISTEN_HOST);
     this.server = server;
-    this.address = server.address() as AddressInfo;
     this.state.listening = true;
     this.logger.info({ url: this.url }, 'data plane listening');
   }

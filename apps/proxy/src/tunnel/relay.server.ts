@@ -27,6 +27,7 @@ import { clientResponseHeaders } from '../upstream/forwarded-headers';
 import { AgentTunnels } from './agent-tunnels';
 import { PROXY_SERVICE_NAME } from './peer-relays';
 import { TunnelPresence } from './tunnel-presence';
+import { httpsUrl, listen } from '../data-plane/listen';
 
 type Caller = 'sa-provisioner' | 'proxy';
 
@@ -60,8 +61,7 @@ export class RelayServer implements OnApplicationBootstrap, BeforeApplicationShu
   /** `https://host:port` once listening; undefined while there is no relay. */
   get url(): string | undefined {
     if (!this.address) return undefined;
-    const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address;
-    return `https://${host}:${this.address.port}`;
+    return httpsUrl(this.address);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -87,15 +87,8 @@ export class RelayServer implements OnApplicationBootstrap, BeforeApplicationShu
       else this.http1Server.emit('connection', socket);
     });
     server.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.PROXY_RELAY_LISTEN_PORT, this.config.PROXY_RELAY_LISTEN_HOST, () => {
-        server.removeListener('error', reject);
-        resolve();
-      });
-    });
+    this.address = await listen(server, this.config.PROXY_RELAY_LISTEN_PORT, this.config.PROXY_RELAY_LISTEN_HOST);
     this.server = server;
-    this.address = server.address() as AddressInfo;
     this.presence.relayUrl = this.config.PROXY_RELAY_ADVERTISE_URL ?? this.url;
     this.logger.info({ url: this.url, advertised: this.presence.relayUrl }, 'relay listening');
   }

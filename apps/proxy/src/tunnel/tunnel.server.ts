@@ -25,6 +25,7 @@ import { ProxyConfig } from '../config/proxy.config';
 import { AgentCertificateIdentity, agentCertificateOf } from './agent-certificate';
 import { AgentEnrollment } from './agent-enrollment';
 import { AgentTunnels } from './agent-tunnels';
+import { httpsUrl, listen } from '../data-plane/listen';
 
 // The TLS handshake, the policy check and the agent's info answer together; a silent peer is cut.
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -56,8 +57,7 @@ export class TunnelServer implements OnApplicationBootstrap, BeforeApplicationSh
   /** `https://host:port` once listening; undefined while agent mode is off. */
   get url(): string | undefined {
     if (!this.address) return undefined;
-    const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address;
-    return `https://${host}:${this.address.port}`;
+    return httpsUrl(this.address);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -79,15 +79,8 @@ export class TunnelServer implements OnApplicationBootstrap, BeforeApplicationSh
     });
     server.on('secureConnection', (socket: TLSSocket) => this.onConnection(socket));
     server.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.PROXY_TUNNEL_LISTEN_PORT, this.config.PROXY_TUNNEL_LISTEN_HOST, () => {
-        server.removeListener('error', reject);
-        resolve();
-      });
-    });
+    this.address = await listen(server, this.config.PROXY_TUNNEL_LISTEN_PORT, this.config.PROXY_TUNNEL_LISTEN_HOST);
     this.server = server;
-    this.address = server.address() as AddressInfo;
     this.logger.info({ url: this.url }, 'tunnel endpoint listening');
   }
 

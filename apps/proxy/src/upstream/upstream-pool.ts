@@ -7,7 +7,8 @@
  *   the client's own Authorization or Impersonate-* headers.
  */
 import { ClusterEndpointV2 as ClusterEndpoint } from '@portcullis/contracts';
-import http2, { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import { PooledHttp2Session, PooledHttp2SessionOptions } from '@portcullis/platform/tunnel';
+import http2, { ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import net, { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
@@ -43,76 +44,16 @@ export function upstreamTarget(endpoint: ClusterEndpoint): UpstreamTarget {
   };
 }
 
-// Until the server's SETTINGS arrive, assume the API server's observed limit.
-const DEFAULT_STREAMS_PER_SESSION = 100;
-// A server announcing "unlimited" still gets spread over connections, so one lost TCP
-// connection never takes every watch with it.
-const MAX_STREAMS_PER_SESSION = 250;
-const PING_INTERVAL_MS = 30_000;
-const PING_TIMEOUT_MS = 15_000;
-const IDLE_CLOSE_MS = 5 * 60_000;
-
-class UpstreamSession {
-  active = 0;
-  capacity = DEFAULT_STREAMS_PER_SESSION;
-  usable = true;
-  private idleTimer?: NodeJS.Timeout;
-  private readonly pingTimer: NodeJS.Timeout;
-
-  constructor(
-    readonly session: ClientHttp2Session,
-    private readonly onGone: (session: UpstreamSession) => void,
-  ) {
-    session.on('remoteSettings', (settings) => {
-      this.capacity = Math.max(1, Math.min(settings.maxConcurrentStreams ?? DEFAULT_STREAMS_PER_SESSION, MAX_STREAMS_PER_SESSION));
-    });
-    session.on('goaway', () => this.retire());
-    session.on('error', () => this.retire());
-    session.once('close', () => {
-      this.retire();
-      clearInterval(this.pingTimer);
-      clearTimeout(this.idleTimer);
-    });
-    // A connection that silently died would hold every watch on it forever; a missed ping ends it.
-    this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS).unref();
-  }
-
-  get hasRoom(): boolean {
-    return this.usable && this.active < this.capacity;
-  }
-
-  open(headers: OutgoingHttpHeaders, endStream: boolean): ClientHttp2Stream {
-    const stream = this.session.request(headers, { endStream });
-    this.active++;
-    clearTimeout(this.idleTimer);
-    stream.once('close', () => {
-      this.active--;
-      if (this.active === 0 && this.usable) this.idleTimer = setTimeout(() => this.session.close(), IDLE_CLOSE_MS).unref();
-    });
-    return stream;
-  }
-
-  retire(): void {
-    if (!this.usable) return;
-    this.usable = false;
-    this.onGone(this);
-  }
-
-  close(): void {
-    this.retire();
-    this.session.close();
-  }
-
-  private ping(): void {
-    if (this.session.destroyed || this.session.connecting) return;
-    const timer = setTimeout(() => this.session.destroy(new Error('upstream did not answer a ping')), PING_TIMEOUT_MS).unref();
-    const sent = this.session.ping((error) => {
-      clearTimeout(timer);
-      if (error) this.session.destroy(error);
-    });
-    if (!sent) clearTimeout(timer);
-  }
-}
+const SESSION_OPTIONS: PooledHttp2SessionOptions = {
+  // Until the server's SETTINGS arrive, assume the API server's observed limit.
+  defaultStreams: 100,
+  // A server announcing "unlimited" still gets spread over connections.
+  maxStreams: 250,
+  pingIntervalMs: 30_000,
+  pingTimeoutMs: 15_000,
+  idleCloseMs: 5 * 60_000,
+  pingFailure: 'upstream did not answer a ping',
+};
 
 /** Streams through agent tunnels (AgentTunnels), for clusters in agent mode. */
 export interface TunnelStreams {
@@ -125,7 +66,7 @@ export interface TunnelStreams {
  * request opens another connection instead of queueing behind long-lived watches.
  */
 export class UpstreamPool {
-  private readonly sessions = new Map<string, UpstreamSession[]>();
+  private readonly sessions = new Map<string, PooledHttp2Session[]>();
 
   constructor(
     private readonly connectTimeoutMs: number,
@@ -174,7 +115,7 @@ export class UpstreamPool {
     this.sessions.clear();
   }
 
-  private connect(key: string, target: UpstreamTarget): UpstreamSession {
+  private connect(key: string, target: UpstreamTarget): PooledHttp2Session {
     const session = http2.connect(target.origin, {
       settings: { enablePush: false },
       // Lots of idle watches per connection: let nghttp2 hold their buffers.
@@ -194,7 +135,7 @@ export class UpstreamPool {
     session.once('connect', () => clearTimeout(connectTimer));
     session.once('close', () => clearTimeout(connectTimer));
     session.on('error', (error) => this.logger.warn({ err: error, cluster: target.cluster }, 'upstream connection failed'));
-    const pooled = new UpstreamSession(session, (gone) => {
+    const pooled = new PooledHttp2Session(session, SESSION_OPTIONS, (gone) => {
       const sessions = this.sessions.get(key);
       const index = sessions?.indexOf(gone) ?? -1;
       if (sessions && index !== -1) sessions.splice(index, 1);

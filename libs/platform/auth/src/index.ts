@@ -1,1 +1,2 @@
 export * from './lib/platform-token';
+export * from './lib/signing-ca';

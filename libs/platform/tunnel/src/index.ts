@@ -1,1 +1,2 @@
 export * from './lib/tunnel-protocol';
+export * from './lib/pooled-http2-session';

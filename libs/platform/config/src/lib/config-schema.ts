@@ -1,3 +1,5 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -49,3 +51,28 @@ export const envUrl = (protocols: string[], expects: string) =>
 
 export const httpPort = (defaultPort: number) =>
   z.coerce.number().int().min(0).max(65535).default(defaultPort).describe('a TCP port number (0-65535)');
+
+/**
+ * Whether `file` holds a PEM certificate. Services read their certificate files at boot so a
+ * wrong path or a DER file stops them with the one-line config error, not at the first handshake.
+ */
+export function readsAsCertificate(file: string): boolean {
+  try {
+    return new X509Certificate(fs.readFileSync(file)).subject.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `file` holds a PEM private key, of one of `types` (node's asymmetricKeyType) when given. */
+export function readsAsPrivateKey(file: string, types?: string[]): boolean {
+  try {
+    const type = createPrivateKey(fs.readFileSync(file)).asymmetricKeyType;
+    return type !== undefined && (!types || types.includes(type));
+  } catch {
+    return false;
+  }
+}
+
+/** A path to a readable PEM certificate. */
+export const certificateFile = (expects: string) => z.string().refine(readsAsCertificate, 'not a readable PEM certificate').describe(expects);
