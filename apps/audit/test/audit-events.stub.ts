@@ -1,4 +1,4 @@
-import { AdminActionV1, KubeconfigIssuedV1, KubeconfigRevokedV1, ProxyRequestV1, SaExpiredV1, SaProvisionedV1 } from '@portcullis/contracts';
+import { AdminActionV1, KubeconfigIssuedV1, KubeconfigRevokedV1, ProxyRequestV1, SaExpiredV1, SaProvisionedV1, TunnelEventV1 } from '@portcullis/contracts';
 import { randomUUID } from 'node:crypto';
 
 export function proxyRequest(overrides: Partial<ProxyRequestV1> = {}): ProxyRequestV1 {
@@ -60,4 +60,14 @@ export const controlPlaneEvents = {
   }),
   saProvisioned: (): SaProvisionedV1 => ({ ...now(), userId: 'carol', cluster: 'prod', namespace: 'portcullis-jit', serviceAccount: 'jit-carol' }),
   saExpired: (): SaExpiredV1 => ({ ...now(), userId: 'carol', cluster: 'prod', namespace: 'portcullis-jit', serviceAccount: 'jit-carol', reason: 'idle' }),
+  tunnelRefused: (): TunnelEventV1 => ({
+    ...now(),
+    kind: 'refused',
+    cluster: 'private-eu',
+    clusterId: null,
+    replica: 'proxy-7c9f-a',
+    agentVersion: null,
+    peerAddress: '203.0.113.7',
+    reason: 'this agent identity was revoked or replaced; re-register the cluster',
+  }),
 };

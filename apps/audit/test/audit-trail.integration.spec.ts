@@ -14,6 +14,7 @@ import {
   ProxyRequestBatchV1,
   ProxyRequestV1,
   SaExpiredV1,
+  TunnelEventV1,
   SaProvisionedV1,
   Streams,
   validate,
@@ -272,6 +273,8 @@ describe('audit: the trail, its queries, live feed, verification, export and ret
     await publishAndWait(KubeconfigRevokedV1, [revoked]);
     await publishAndWait(SaProvisionedV1, [provisioned]);
     await publishAndWait(SaExpiredV1, [expired]);
+    const refusedTunnel = controlPlaneEvents.tunnelRefused();
+    await publishAndWait(TunnelEventV1, [refusedTunnel]);
 
     const only = async (kind: AuditEventFilter['kind']) => (await query({ kind, from: new Date(Date.now() - 60_000).toISOString() })).events;
     const noRequest = { apiGroup: '', apiVersion: '', subresource: '', path: '', latencyMs: 0, userAgent: '', sourceAddress: '', traceId: null };
@@ -304,6 +307,17 @@ describe('audit: the trail, its queries, live feed, verification, export and ret
       expect.objectContaining({ id: provisioned.id, userId: 'carol', cluster: 'prod', namespace: 'portcullis-jit', verb: 'provision', resource: 'serviceaccounts', name: 'jit-carol' }),
     ]);
     expect(await only('sa.expired')).toEqual([expect.objectContaining({ id: expired.id, verb: 'expire', details: { reason: 'idle' } })]);
+    expect(await only('proxy.tunnel')).toEqual([
+      expect.objectContaining({
+        id: refusedTunnel.id,
+        userId: 'agent:private-eu',
+        cluster: 'private-eu',
+        verb: 'refuse',
+        resource: 'tunnels',
+        decision: 'denied',
+        details: { replica: 'proxy-7c9f-a', agentVersion: null, peerAddress: '203.0.113.7', reason: refusedTunnel.reason, clusterId: null },
+      }),
+    ]);
     expect((await query({ userId: 'carol', from: new Date(Date.now() - 60_000).toISOString() })).events.map((e) => e.kind).sort()).toEqual([
       'kubeconfig.issued',
       'sa.expired',

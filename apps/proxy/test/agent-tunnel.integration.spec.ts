@@ -283,4 +283,23 @@ describe('agent tunnel across replicas and for the provisioner', () => {
     fs.rmSync(`${personFiles}.crt`);
     fs.rmSync(`${personFiles}.key`);
   });
+
+  it('closes the tunnel of a removed cluster at once and refuses its agent from then on', async () => {
+    const { AgentTunnels } = await import('../src/tunnel/agent-tunnels');
+    const tunnels = harness.app?.get(AgentTunnels);
+    expect(tunnels?.get('dev')).toBeDefined();
+    const refusalsBefore = await refusals();
+
+    await harness.controlPlane.publishClusterChange('dev', 'deleted');
+
+    await waitFor(() => !tunnels?.get('dev'), 'the tunnel of the removed cluster to close', 2_000);
+    // The agent dials again (backoff), and is refused: its cluster is gone.
+    await waitFor(async () => (await refusals()) > refusalsBefore, 'the agent to be refused', 15_000);
+    expect(tunnels?.get('dev')).toBeUndefined();
+  });
+
+  async function refusals(): Promise<number> {
+    const metrics = await (await fetch(`${harness.opsUrl}/metrics`)).text();
+    return Number(/^proxy_agent_tunnel_events_total\{kind="refused"[^}]*\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  }
 });

@@ -152,37 +152,26 @@ async function writeCa(files: KeyPairFiles, commonName: string): Promise<void> {
   await writePair(files, cert, keys.privateKey);
 }
 
-async function writeServingCertificate(files: KeyPairFiles, ca: LoadedPair): Promise<void> {
-  const keys = await webcrypto.subtle.generateKey(ecdsaP256, true, ['sign', 'verify']);
-  const caCert = new x509.X509Certificate(ca.cert.raw);
-  const signingKey = await webcrypto.subtle.importKey('pkcs8', ca.key.export({ format: 'der', type: 'pkcs8' }), ecdsaP256, false, ['sign']);
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerialNumber(),
-    subject: [{ CN: ['portcullis-proxy'] }, { O: ['Portcullis development'] }],
-    issuer: caCert.subjectName,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + SERVING_VALIDITY_MS),
-    publicKey: keys.publicKey,
-    signingKey: signingKey,
-    signingAlgorithm: ecdsaSha256,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: 'ip', value: '127.0.0.1' },
-        { type: 'dns', value: 'localhost' },
-      ]),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
-    ],
-  });
-  await writePair(files, cert, keys.privateKey);
+interface LeafProfile {
+  commonName: string;
+  usages: string[];
+  /** Names 127.0.0.1 and localhost, for a certificate that serves. */
+  servesLoopback: boolean;
 }
 
-/** A service's certificate: CN names the service (what the relay checks), client auth, and server auth for 127.0.0.1/localhost when it serves. */
+const PROXY_SERVING: LeafProfile = { commonName: 'portcullis-proxy', usages: [x509.ExtendedKeyUsage.serverAuth], servesLoopback: true };
+
+async function writeServingCertificate(files: KeyPairFiles, ca: LoadedPair): Promise<void> {
+  await writeLeafCertificate(files, ca, PROXY_SERVING);
+}
+
+/** A service's certificate: CN names the service (what the relay checks); the proxy also serves the relay with it. */
 async function writeServiceCertificate(files: KeyPairFiles, ca: LoadedPair, profile: { commonName: string; serverAuth: boolean }): Promise<void> {
+  const usages = profile.serverAuth ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
+  await writeLeafCertificate(files, ca, { commonName: profile.commonName, usages, servesLoopback: profile.serverAuth });
+}
+
+async function writeLeafCertificate(files: KeyPairFiles, ca: LoadedPair, profile: LeafProfile): Promise<void> {
   const keys = await webcrypto.subtle.generateKey(ecdsaP256, true, ['sign', 'verify']);
   const caCert = new x509.X509Certificate(ca.cert.raw);
   const signingKey = await webcrypto.subtle.importKey('pkcs8', ca.key.export({ format: 'der', type: 'pkcs8' }), ecdsaP256, false, ['sign']);
@@ -199,8 +188,8 @@ async function writeServiceCertificate(files: KeyPairFiles, ca: LoadedPair, prof
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension(profile.serverAuth ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth]),
-      ...(profile.serverAuth
+      new x509.ExtendedKeyUsageExtension(profile.usages),
+      ...(profile.servesLoopback
         ? [
             new x509.SubjectAlternativeNameExtension([
               { type: 'ip', value: '127.0.0.1' },
