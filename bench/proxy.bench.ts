@@ -18,21 +18,22 @@
 // BENCH_PROXY_NODE runs the proxy and the relay on another node binary,
 // BENCH_PROXY_OUTPUT names a file for the proxy's stdout (with --trace-gc, say), and
 // BENCH_PAUSE_S keeps everything up that long after start, printing the URLs and client cert files.
+// The pieces shared with bench/agent-tunnel.bench.ts are in bench/support/.
 
-import { ClusterEndpoint, PolicyClusterLookupV1, PolicyEffectiveAccessV1, SaTokenEnsureV1 } from '@portcullis/contracts';
+import { ClusterEndpointV2 } from '@portcullis/contracts';
 import { DevPki, ensureDevPki } from '@portcullis/dev-pki';
-import { MessagingConnection, Responder, silentLogger } from '@portcullis/platform/messaging';
-import { freePort, NatsServerProcess, stackEnvironment, waitFor, workspaceRoot } from '@portcullis/platform/testing';
-import { ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { MessagingConnection } from '@portcullis/platform/messaging';
+import { freePort, NatsServerProcess, waitFor } from '@portcullis/platform/testing';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import http2, { ClientHttp2Session } from 'node:http2';
-import https from 'node:https';
+import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClientCredential, TestCertificateAuthority } from '../apps/proxy/test/support/client-certificates';
+import { Bench, buildClientCertShim, canConnect, fmt, has, nginxBinary, percentile, probeOnce, rssKiB, runWrk, WrkResult, wrkClientCertEnv } from './support/bench-tools';
+import { BENCH_JIT_TOKEN, buildApp, directCluster, serveControlPlaneStandIns, SMALL_GET_BODY as BODY, SMALL_GET_PATH as RESOURCE_PATH, startBuiltProxy, startSmallGetUpstream } from './support/portcullis-stack';
+import { fanOut, FanOutUpstream, startFanOutUpstream } from './support/watch-fan-out';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,191 +47,6 @@ const DURATION_S = Number(args.duration);
 const PROXY_NODE = process.env['BENCH_PROXY_NODE'] ?? process.execPath;
 const CONNECTIONS = Number(args.connections);
 const WATCHES = Number(args.watches);
-const RESOURCE_PATH = '/api/v1/namespaces/default/configmaps/bench';
-// A ConfigMap of about 1.2 KB, as the issue's "small GET".
-const BODY = JSON.stringify({
-  kind: 'ConfigMap',
-  apiVersion: 'v1',
-  metadata: { name: 'bench', namespace: 'default', uid: randomUUID(), resourceVersion: '4242', creationTimestamp: '2026-01-01T00:00:00Z', labels: { app: 'bench' } },
-  data: { payload: 'x'.repeat(950) },
-});
-
-function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-}
-
-function nginxBinary(): string | undefined {
-  for (const candidate of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (fs.existsSync(candidate)) return candidate;
-  return has('nginx') ? 'nginx' : undefined;
-}
-
-interface WrkResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: string;
-}
-
-function toMs(value: string): number {
-  const match = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());
-  if (!match) return NaN;
-  const factor = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[match[2] as 'us' | 'ms' | 's' | 'm'];
-  return Number(match[1]) * factor;
-}
-
-function parseWrk(output: string): WrkResult {
-  const requests = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
-  const p50 = /^\s+50%\s+(\S+)$/m.exec(output)?.[1] ?? '';
-  const p99 = /^\s+99%\s+(\S+)$/m.exec(output)?.[1] ?? '';
-  const errors = [/Socket errors:.*$/m.exec(output)?.[0], /Non-2xx or 3xx responses: \d+/.exec(output)?.[0]].filter(Boolean).join('; ');
-  return { requestsPerSecond: requests, p50Ms: toMs(p50), p99Ms: toMs(p99), errors };
-}
-
-class Bench {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proxy-bench-'));
-  private readonly children: ChildProcess[] = [];
-  private readonly cleanups: Array<() => Promise<void> | void> = [];
-
-  track(child: ChildProcess): ChildProcess {
-    this.children.push(child);
-    return child;
-  }
-
-  onCleanup(cleanup: () => Promise<void> | void): void {
-    this.cleanups.push(cleanup);
-  }
-
-  async close(): Promise<void> {
-    for (const cleanup of this.cleanups.reverse()) await cleanup();
-    for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  async nginx(name: string, serverBlock: string, httpBlock = ''): Promise<number> {
-    const binary = nginxBinary();
-    if (!binary) throw new Error('nginx is not installed');
-    const port = await freePort();
-    const prefix = path.join(this.dir, name);
-    fs.mkdirSync(path.join(prefix, 'logs'), { recursive: true });
-    const config = path.join(prefix, 'nginx.conf');
-    fs.writeFileSync(
-      config,
-      `worker_processes 1;
-daemon off;
-master_process on;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-  keepalive_requests 1000000;
-${httpBlock.replace(/^/gm, '  ')}
-  server {
-    listen 127.0.0.1:${port} ssl http2;
-${serverBlock.replace(/^/gm, '    ')}
-  }
-}
-`,
-    );
-    const master = this.track(spawn(binary, ['-p', prefix, '-c', config], { stdio: 'ignore' }));
-    // SIGTERM makes the master stop its workers; a SIGKILLed master would leave them running.
-    this.onCleanup(async () => {
-      if (master.exitCode !== null || master.signalCode !== null) return;
-      const exited = new Promise((resolve) => master.once('exit', resolve));
-      master.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-    });
-    await waitFor(() => canConnect(port), `nginx (${name}) on port ${port}`, 10_000);
-    return port;
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = require('node:net').connect(port, '127.0.0.1') as import('node:net').Socket;
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** wrk's TLS context gets the client certificate from WRK_CLIENT_CERT / WRK_CLIENT_KEY. */
-function buildClientCertShim(dir: string): string | undefined {
-  if (!has('gcc')) return undefined;
-  const source = path.join(dir, 'wrk-client-cert.c');
-  const library = path.join(dir, 'wrk-client-cert.so');
-  fs.writeFileSync(
-    source,
-    `#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <stdlib.h>
-typedef struct ssl_ctx_st SSL_CTX;
-typedef struct ssl_method_st SSL_METHOD;
-int SSL_CTX_use_certificate_chain_file(SSL_CTX *ctx, const char *file);
-int SSL_CTX_use_PrivateKey_file(SSL_CTX *ctx, const char *file, int type);
-SSL_CTX *SSL_CTX_new(const SSL_METHOD *method) {
-  static SSL_CTX *(*real)(const SSL_METHOD *);
-  if (!real) real = (SSL_CTX *(*)(const SSL_METHOD *))dlsym(RTLD_NEXT, "SSL_CTX_new");
-  SSL_CTX *ctx = real(method);
-  const char *cert = getenv("WRK_CLIENT_CERT"), *key = getenv("WRK_CLIENT_KEY");
-  if (ctx && cert && key) { SSL_CTX_use_certificate_chain_file(ctx, cert); SSL_CTX_use_PrivateKey_file(ctx, key, 1); }
-  return ctx;
-}
-`,
-  );
-  execFileSync('gcc', ['-shared', '-fPIC', '-O2', '-o', library, source, '-ldl']);
-  return library;
-}
-
-function runWrk(url: string, seconds: number, options: { env?: NodeJS.ProcessEnv; delayMs?: number } = {}): WrkResult {
-  const script = options.delayMs !== undefined ? ['-s', path.join(os.tmpdir(), `wrk-delay-${process.pid}.lua`)] : [];
-  // Exponential think times: arrivals close to a Poisson process. A fixed delay would keep the
-  // connections in lockstep and send them in bursts of CONNECTIONS requests at once.
-  if (options.delayMs !== undefined) {
-    fs.writeFileSync(
-      script[1],
-      `init = function(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)) end
-function delay() return math.floor(-${options.delayMs} * math.log(1 - math.random())) end
-`,
-    );
-  }
-  const output = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '--timeout', '10s', ...script, url], {
-    encoding: 'utf8',
-    env: { ...process.env, ...options.env },
-  });
-  return parseWrk(output);
-}
-
-/** One GET before measuring: every peer must return the document itself. */
-function probeOnce(url: string, credential?: ClientCredential): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { rejectUnauthorized: false, cert: credential?.certPem, key: credential?.keyPem, agent: false }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on('error', (error) => resolve({ status: 0, body: error.message }));
-  });
-}
-
-function rssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 /**
  * The ceiling of any proxy built on Node's http2 module in one process: TLS with client
@@ -255,33 +71,6 @@ server.on('request', (request, response) => {
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 `;
 
-/** The fan-out upstream: holds every watch stream and writes one event to all of them on request. */
-const FANOUT_UPSTREAM = `
-const http2 = require('node:http2');
-const fs = require('node:fs');
-const [certFile, keyFile] = process.argv.slice(2);
-const server = http2.createSecureServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile), settings: { maxConcurrentStreams: 100 } });
-const watches = new Set();
-server.on('stream', (stream, headers) => {
-  stream.on('error', () => undefined);
-  stream.respond({ ':status': 200, 'content-type': 'application/json' });
-  if (String(headers[':path']).includes('watch=1')) {
-    watches.add(stream);
-    stream.on('close', () => watches.delete(stream));
-  } else {
-    stream.end('{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}');
-  }
-});
-process.on('message', (message) => {
-  if (message.type === 'emit') {
-    const line = JSON.stringify({ type: 'MODIFIED', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'fanout', namespace: 'default', resourceVersion: String(message.seq) }, data: { seq: String(message.seq) } } }) + '\\n';
-    for (const stream of watches) stream.write(line);
-  }
-  if (message.type === 'count') process.send({ type: 'count', count: watches.size });
-});
-server.listen(0, '127.0.0.1', () => process.send({ type: 'ready', port: server.address().port }));
-`;
-
 async function main(): Promise<void> {
   const missing = ['wrk', 'nats-server'].filter((command) => !has(command));
   if (missing.length) {
@@ -289,7 +78,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const bench = new Bench();
+  const bench = new Bench('proxy-bench-');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void bench.close().then(() => process.exit(130)));
   try {
     await run(bench);
@@ -306,13 +95,7 @@ async function run(bench: Bench): Promise<void> {
   const upstreamCa = fs.readFileSync(upstreamPki.proxyCaCertFile, 'utf8');
 
   // The fast upstream: nginx serving the document over TLS, HTTP/2 and HTTP/1.1.
-  const upstreamPort = await bench.nginx(
-    'upstream',
-    `ssl_certificate ${upstreamPki.proxyCertFile};
-ssl_certificate_key ${upstreamPki.proxyKeyFile};
-http2_max_concurrent_streams 100;
-location / { default_type application/json; return 200 '${BODY}'; }`,
-  );
+  const upstreamPort = await startSmallGetUpstream(bench, upstreamPki);
   const upstreamUrl = `https://127.0.0.1:${upstreamPort}`;
 
   // Portcullis, its broker and the control-plane stand-ins.
@@ -320,67 +103,22 @@ location / { default_type application/json; return 200 '${BODY}'; }`,
   bench.onCleanup(() => nats.stop());
   const messaging = await MessagingConnection.open({ url: nats.url, name: 'proxy-bench' });
   bench.onCleanup(() => messaging.close());
-  const clusters = new Map<string, ClusterEndpoint>();
-  const endpoint = (name: string, server: string, caBundle: string): ClusterEndpoint => ({ id: randomUUID(), name, displayName: name, server, caBundle, idleTimeoutSeconds: 3_600 });
-  clusters.set('bench', endpoint('bench', upstreamUrl, upstreamCa));
+  const clusters = new Map<string, ClusterEndpointV2>();
+  clusters.set('bench', directCluster('bench', upstreamUrl, upstreamCa));
   // The fan-out upstream starts now so the proxy's first access answer already includes it.
   const fanout = await startFanOutUpstream(bench, upstreamPki);
-  clusters.set('fanout', endpoint('fanout', `https://127.0.0.1:${fanout.port}`, upstreamCa));
-  const responder = new Responder(messaging, 'bench-stand-ins', silentLogger);
-  responder.serve(PolicyEffectiveAccessV1, async () => ({
-    entries: [...clusters.values()].map((cluster) => ({
-      grantId: cluster.id,
-      cluster: { id: cluster.id, name: cluster.name, displayName: cluster.name },
-      role: { name: 'view', builtIn: true, rules: [] },
-      namespaces: [],
-    })),
-    kubeconfigValiditySeconds: 86_400,
-  }));
-  responder.serve(PolicyClusterLookupV1, async ({ name }) => {
-    const cluster = clusters.get(name);
-    if (!cluster) throw Object.assign(new Error('not found'), { code: 'NOT_FOUND' });
-    return cluster;
-  });
-  responder.serve(SaTokenEnsureV1, async () => ({ token: 'bench-jit-token', expiresAt: new Date(Date.now() + 3_600_000).toISOString() }));
+  clusters.set('fanout', directCluster('fanout', `https://127.0.0.1:${fanout.port}`, upstreamCa));
+  const responder = serveControlPlaneStandIns(messaging, clusters);
   bench.onCleanup(() => responder.close());
 
-  execFileSync(process.execPath, ['tools/build/build-app.mjs', 'proxy'], { cwd: workspaceRoot, stdio: 'inherit' });
-  const schema = `proxy_bench_${process.pid}`;
-  const proxyProcess = bench.track(
-    spawn(PROXY_NODE, [...(process.env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(workspaceRoot, 'dist/apps/proxy/main.js')], {
-      cwd: workspaceRoot,
-      env: {
-        ...process.env,
-        HTTP_PORT: '0',
-        DATABASE_URL: stackEnvironment().databaseUrl,
-        DATABASE_SCHEMA: schema,
-        DATABASE_MIGRATE_ON_START: 'true',
-        NATS_URL: nats.url,
-        PROXY_LISTEN_PORT: '0',
-        PROXY_TLS_CERT_FILE: pki.proxyCertFile,
-        PROXY_TLS_KEY_FILE: pki.proxyKeyFile,
-        KUBECONFIG_CA_CERT_FILE: pki.kubeconfigCaCertFile,
-        // info: the `data plane listening` and `ready` lines carry the URLs. Requests are not logged.
-        LOG_LEVEL: 'info',
-        PROXY_DRAIN_TIMEOUT_MS: '1000',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }),
-  );
-  bench.onCleanup(async () => {
-    proxyProcess.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    spawnSync('psql', [stackEnvironment().databaseUrl, '-c', `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: 'ignore' });
+  buildApp('proxy');
+  const { proxyUrl, opsUrl, pid: proxyPid } = await startBuiltProxy(bench, {
+    node: PROXY_NODE,
+    nats,
+    pki,
+    nodeArgs: (process.env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+    outputFile: process.env['BENCH_PROXY_OUTPUT'],
   });
-  let proxyOutput = '';
-  const proxyLog = process.env['BENCH_PROXY_OUTPUT'] ? fs.createWriteStream(process.env['BENCH_PROXY_OUTPUT']) : undefined;
-  proxyProcess.stdout?.on('data', (chunk: Buffer) => {
-    proxyOutput += chunk.toString();
-    proxyLog?.write(chunk);
-  });
-  const proxyUrl = await waitFor(() => /"url":"(https:[^"]+)"[^\n]*"msg":"data plane listening"/.exec(proxyOutput)?.[1], 'the proxy to listen', 60_000);
-  const opsUrl = await waitFor(() => /"url":"(http:[^"]+)"[^\n]*"msg":"ready"/.exec(proxyOutput)?.[1], 'the proxy to be ready', 60_000);
-  await waitFor(async () => (await fetch(`${opsUrl}/readyz`)).status === 200, 'proxy readiness', 20_000);
 
   const ca = await TestCertificateAuthority.fromPem(fs.readFileSync(pki.kubeconfigCaCertFile, 'utf8'), fs.readFileSync(pki.kubeconfigCaKeyFile, 'utf8'));
   const credential = await ca.mint({ userId: 'bench', groups: ['bench'] });
@@ -389,7 +127,7 @@ location / { default_type application/json; return 200 '${BODY}'; }`,
   fs.writeFileSync(certFile, credential.certPem);
   fs.writeFileSync(keyFile, credential.keyPem, { mode: 0o600 });
   const shim = buildClientCertShim(bench.dir);
-  const portcullisEnv = shim ? { LD_PRELOAD: shim, WRK_CLIENT_CERT: certFile, WRK_CLIENT_KEY: keyFile } : undefined;
+  const portcullisEnv = shim ? wrkClientCertEnv(shim, certFile, keyFile) : undefined;
 
   if (process.env['BENCH_PAUSE_S']) {
     console.log(JSON.stringify({ proxyUrl, opsUrl, certFile, keyFile, upstreamUrl, dir: bench.dir }));
@@ -416,7 +154,7 @@ location / {
   proxy_pass https://backend;
   proxy_http_version 1.1;
   proxy_set_header Connection "";
-  proxy_set_header Authorization "Bearer bench-jit-token";
+  proxy_set_header Authorization "Bearer ${BENCH_JIT_TOKEN}";
   proxy_ssl_trusted_certificate ${upstreamPki.proxyCaCertFile};
   proxy_ssl_verify on;
   proxy_ssl_name localhost;
@@ -438,7 +176,7 @@ location / {
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'bench', cluster: { server: upstreamUrl, 'certificate-authority-data': Buffer.from(upstreamCa).toString('base64') } }],
-        users: [{ name: 'bench', user: { token: 'bench-jit-token' } }],
+        users: [{ name: 'bench', user: { token: BENCH_JIT_TOKEN } }],
         contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'bench' } }],
         'current-context': 'bench',
       }),
@@ -462,8 +200,8 @@ location / {
       console.log(`${peer.name.padEnd(14)} skipped: a probe answered ${probe.status} ${probe.body.slice(0, 200)}`);
       continue;
     }
-    runWrk(peer.url, 2, { env: peer.env });
-    const result = runWrk(peer.url, DURATION_S, { env: peer.env });
+    runWrk(peer.url, 2, { connections: CONNECTIONS, env: peer.env });
+    const result = runWrk(peer.url, DURATION_S, { connections: CONNECTIONS, env: peer.env });
     results.set(peer.name, result);
     if (peer.name === 'portcullis') {
       const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
@@ -485,7 +223,7 @@ location / {
     // (subtracting the saturated p50 would pace well above half).
     const halfRate = portcullis.requestsPerSecond / 2;
     const delayMs = Math.max(1, Math.round((CONNECTIONS * 1000) / halfRate));
-    const paced = (url: string, env?: NodeJS.ProcessEnv) => runWrk(url, Math.min(DURATION_S, 15), { env, delayMs });
+    const paced = (url: string, env?: NodeJS.ProcessEnv) => runWrk(url, Math.min(DURATION_S, 15), { connections: CONNECTIONS, env, delayMs });
     const direct = paced(`${upstreamUrl}${RESOURCE_PATH}`);
     const through = paced(`${proxyUrl}/clusters/bench${RESOURCE_PATH}`, portcullisEnv);
     const relayed = paced(`https://127.0.0.1:${relayPort}/clusters/bench${RESOURCE_PATH}`, portcullisEnv);
@@ -496,51 +234,26 @@ location / {
     console.log(`  p99 through the bare node relay at the same rate: ${fmt(relayed.p99Ms, 2)} ms (added ${fmt(relayed.p99Ms - direct.p99Ms, 2)} ms)`);
   }
 
-  await watchFanOut({ proxyUrl, proxyPid: proxyProcess.pid ?? 0, pki, upstreamPki, credential, fanout });
+  await watchFanOut({ proxyUrl, proxyPid, pki, upstreamPki, credential, fanout });
 }
 
-async function startFanOutUpstream(bench: Bench, upstreamPki: DevPki): Promise<{ port: number; process: ChildProcess }> {
-  const upstreamScript = path.join(bench.dir, 'fanout-upstream.js');
-  fs.writeFileSync(upstreamScript, FANOUT_UPSTREAM);
-  const upstream = bench.track(fork(upstreamScript, [upstreamPki.proxyCertFile, upstreamPki.proxyKeyFile], { stdio: 'ignore' }));
-  const port = await new Promise<number>((resolve) => upstream.once('message', (message: { port: number }) => resolve(message.port)));
-  return { port, process: upstream };
-}
-
-interface FanOutTarget {
-  connect: () => ClientHttp2Session;
-  path: string;
-  /** Watch streams per connection: as many as the server allows. */
-  perSession: number;
-}
-
-async function watchFanOut(context: {
-  proxyUrl: string;
-  proxyPid: number;
-  pki: DevPki;
-  upstreamPki: DevPki;
-  credential: ClientCredential;
-  fanout: { port: number; process: ChildProcess };
-}): Promise<void> {
-  const upstream = context.fanout.process;
-  const upstreamCount = () =>
-    new Promise<number>((resolve) => {
-      upstream.once('message', (message: { count: number }) => resolve(message.count));
-      upstream.send({ type: 'count' });
-    });
+async function watchFanOut(context: { proxyUrl: string; proxyPid: number; pki: DevPki; upstreamPki: DevPki; credential: ClientCredential; fanout: FanOutUpstream }): Promise<void> {
+  const upstream = context.fanout;
+  const eventNote = '(target p99 < 200 ms)';
 
   // The baseline: the same watches straight to the upstream (it allows 100 streams per connection).
   console.log(`\nwatch fan-out, baseline: ${WATCHES} watches straight to the upstream`);
   const direct = await fanOut(
     {
-      connect: () => http2.connect(`https://127.0.0.1:${context.fanout.port}`, { ca: fs.readFileSync(context.upstreamPki.proxyCaCertFile), servername: 'localhost' }),
+      connect: () => http2.connect(`https://127.0.0.1:${upstream.port}`, { ca: fs.readFileSync(context.upstreamPki.proxyCaCertFile), servername: 'localhost' }),
       path: '/api/v1/namespaces/default/configmaps?watch=1',
       perSession: 100,
     },
+    WATCHES,
     upstream,
-    upstreamCount,
+    { eventNote },
   );
-  await waitFor(async () => (await upstreamCount()) === 0, 'the baseline watches to close', 30_000, 250);
+  await waitFor(async () => (await upstream.count()) === 0, 'the baseline watches to close', 30_000, 250);
 
   console.log(`\nwatch fan-out: ${WATCHES} watches through one Portcullis process`);
   const connect = () =>
@@ -557,61 +270,15 @@ async function watchFanOut(context: {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const rssBefore = rssKiB(context.proxyPid);
   // Client-go multiplexes many streams per connection; the proxy allows 1,000 per client connection.
-  const through = await fanOut({ connect, path: '/clusters/fanout/api/v1/namespaces/default/configmaps?watch=1', perSession: 500 }, upstream, upstreamCount, () => {
-    const rssAfter = rssKiB(context.proxyPid);
-    const perWatch = (rssAfter - rssBefore) / WATCHES;
-    console.log(`  proxy RSS ${fmt(rssBefore / 1024)} MiB -> ${fmt(rssAfter / 1024)} MiB: ${fmt(perWatch, 1)} KiB per watch (target < 100 KiB; nginx ~69, kubectl proxy ~40)`);
+  const through = await fanOut({ connect, path: '/clusters/fanout/api/v1/namespaces/default/configmaps?watch=1', perSession: 500 }, WATCHES, upstream, {
+    eventNote,
+    whenEstablished: () => {
+      const rssAfter = rssKiB(context.proxyPid);
+      const perWatch = (rssAfter - rssBefore) / WATCHES;
+      console.log(`  proxy RSS ${fmt(rssBefore / 1024)} MiB -> ${fmt(rssAfter / 1024)} MiB: ${fmt(perWatch, 1)} KiB per watch (target < 100 KiB; nginx ~69, kubectl proxy ~40)`);
+    },
   });
   console.log(`  p99 added over the baseline: ${fmt(percentile(through, 99) - percentile(direct, 99))} ms`);
-}
-
-/** Opens WATCHES watches, then times five events from the upstream's write to each watch's first byte. */
-async function fanOut(target: FanOutTarget, upstream: ChildProcess, upstreamCount: () => Promise<number>, whenEstablished?: () => void): Promise<number[]> {
-  const sessions: ClientHttp2Session[] = [];
-  const arrivals: number[][] = [];
-  let established = 0;
-  let failed = 0;
-  const startedAt = Date.now();
-  for (let i = 0; i < WATCHES; i++) {
-    if (i % target.perSession === 0) {
-      const session = target.connect();
-      session.on('error', () => undefined);
-      sessions.push(session);
-    }
-    const index = i;
-    arrivals[index] = [];
-    const stream = sessions[sessions.length - 1].request({ ':path': target.path });
-    stream.on('response', (headers) => {
-      if (headers[':status'] === 200) {
-        established++;
-        return;
-      }
-      if (failed++ === 0) stream.on('data', (chunk: Buffer) => console.log(`  first refusal: ${headers[':status']} ${chunk.toString().slice(0, 300)}`));
-    });
-    stream.on('data', () => arrivals[index].push(Date.now()));
-    stream.on('error', () => undefined);
-    if (i % 250 === 249) await new Promise((resolve) => setImmediate(resolve));
-  }
-  await waitFor(async () => established + failed === WATCHES && (await upstreamCount()) === established, 'every watch to be established', 120_000, 250);
-  console.log(`  ${established} watches established in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (${failed} refused)`);
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
-  whenEstablished?.();
-
-  const latencies: number[] = [];
-  for (let seq = 1; seq <= 5; seq++) {
-    for (const list of arrivals) list.length = 0;
-    const sentAt = Date.now();
-    upstream.send({ type: 'emit', seq });
-    await waitFor(() => arrivals.every((list) => list.length > 0), `event ${seq} to reach every watch`, 30_000, 5).catch(() => undefined);
-    for (const list of arrivals) if (list.length > 0) latencies.push(list[0] - sentAt);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  latencies.sort((a, b) => a - b);
-  console.log(
-    `  event to all watches (5 events, ${latencies.length} deliveries): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms (target p99 < 200 ms)`,
-  );
-  for (const session of sessions) session.destroy();
-  return latencies;
 }
 
 void main().catch((error: unknown) => {

@@ -117,7 +117,10 @@ export class ProxyRequestHandler {
     });
     const onClientGone = () => {
       forget();
-      if (!upstream.closed) upstream.close(http2Constants.NGHTTP2_CANCEL);
+      // A response read to its end needs no cancel: the client's 'close' often comes before the
+      // upstream stream's own, and a RST_STREAM per finished request is noise to an API server
+      // and, through an agent tunnel, counts against nghttp2's rapid-reset limit.
+      if (!upstream.closed && !upstream.readableEnded) upstream.close(http2Constants.NGHTTP2_CANCEL);
     };
     response.once('close', onClientGone);
     upstream.once('close', forget);

@@ -114,7 +114,7 @@ export class RelayServer implements OnApplicationBootstrap, BeforeApplicationShu
       if (!caller) throw new RelayRefusal(403, 'only Portcullis services may use the relay');
       const upstream = headers[':method'] === 'CONNECT' ? this.openRaw(headers[':authority'], caller) : this.open(String(headers[':method']), String(headers[':path'] ?? ''), headers, caller, endStream);
       stream.on('close', () => {
-        if (!upstream.closed) upstream.close(http2Constants.NGHTTP2_CANCEL);
+        if (!upstream.closed && !upstream.readableEnded) upstream.close(http2Constants.NGHTTP2_CANCEL);
       });
       upstream.on('error', (error: Error) => {
         if (!stream.headersSent) answer(502, { 'content-type': 'application/json' }, kubeStatusBody(502, 'InternalError', `the tunnel failed: ${error.message}`));
@@ -144,7 +144,7 @@ export class RelayServer implements OnApplicationBootstrap, BeforeApplicationShu
       const withBody = request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
       const upstream = this.open(request.method ?? 'GET', request.url ?? '', request.headers, caller, !withBody);
       response.on('close', () => {
-        if (!upstream.closed) upstream.close(http2Constants.NGHTTP2_CANCEL);
+        if (!upstream.closed && !upstream.readableEnded) upstream.close(http2Constants.NGHTTP2_CANCEL);
       });
       upstream.on('error', (error: Error) => {
         if (!response.headersSent) answer(502, { 'content-type': 'application/json' }, kubeStatusBody(502, 'InternalError', `the tunnel failed: ${error.message}`));
