@@ -62,7 +62,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ClientCredential, TestCertificateAuthority } from '../apps/proxy/test/support/client-certificates';
-import { Bench, buildClientCertShim, fmt, has, percentile, probeOnce, rssKiB, runWrk, sleep, WrkResult, wrkClientCertEnv } from './support/bench-tools';
+import { Bench, buildClientCertShim, fmt, has, percentile, probeOnce, rssKiB, runBench, runWrk, sleep, WrkResult, wrkClientCertEnv } from './support/bench-tools';
 import {
   agentCluster,
   BuiltProxy,
@@ -116,22 +116,6 @@ interface Results {
   latency: Partial<Record<Mode, RateResult>>;
   rssPerWatch: { proxy?: number; agent?: number; proxyDirect?: number };
   memorySkipped?: string;
-}
-
-async function main(): Promise<void> {
-  const missing = ['nats-server', 'nginx'].filter((command) => !has(command));
-  if (missing.length) {
-    console.log(`cannot run: ${missing.join(', ')} not installed (Debian: apt-get install ${missing.join(' ')})`);
-    process.exitCode = 1;
-    return;
-  }
-  const bench = new Bench('agent-tunnel-bench-');
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void bench.close().then(() => process.exit(130)));
-  try {
-    await run(bench);
-  } finally {
-    await bench.close();
-  }
 }
 
 async function run(bench: Bench): Promise<void> {
@@ -492,7 +476,4 @@ function summarise(nodeVersion: string, results: Results, proxyLog: string): voi
   }
 }
 
-void main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+void runBench('agent-tunnel-bench-', ['nats-server', 'nginx'], run);

@@ -31,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClientCredential, TestCertificateAuthority } from '../apps/proxy/test/support/client-certificates';
-import { Bench, buildClientCertShim, canConnect, fmt, has, nginxBinary, percentile, probeOnce, rssKiB, runWrk, WrkResult, wrkClientCertEnv } from './support/bench-tools';
+import { Bench, buildClientCertShim, canConnect, fmt, has, nginxBinary, percentile, probeOnce, rssKiB, runBench, runWrk, WrkResult, wrkClientCertEnv } from './support/bench-tools';
 import { BENCH_JIT_TOKEN, buildApp, directCluster, serveControlPlaneStandIns, SMALL_GET_BODY as BODY, SMALL_GET_PATH as RESOURCE_PATH, startBuiltProxy, startSmallGetUpstream } from './support/portcullis-stack';
 import { fanOut, FanOutUpstream, startFanOutUpstream } from './support/watch-fan-out';
 
@@ -70,22 +70,6 @@ server.on('request', (request, response) => {
 });
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 `;
-
-async function main(): Promise<void> {
-  const missing = ['wrk', 'nats-server'].filter((command) => !has(command));
-  if (missing.length) {
-    console.log(`cannot run: ${missing.join(', ')} not installed (Debian: apt-get install ${missing.join(' ')})`);
-    process.exitCode = 1;
-    return;
-  }
-  const bench = new Bench('proxy-bench-');
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void bench.close().then(() => process.exit(130)));
-  try {
-    await run(bench);
-  } finally {
-    await bench.close();
-  }
-}
 
 async function run(bench: Bench): Promise<void> {
   const proxyNodeVersion = execFileSync(PROXY_NODE, ['--version'], { encoding: 'utf8' }).trim();
@@ -281,7 +265,4 @@ async function watchFanOut(context: { proxyUrl: string; proxyPid: number; pki: D
   console.log(`  p99 added over the baseline: ${fmt(percentile(through, 99) - percentile(direct, 99))} ms`);
 }
 
-void main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+void runBench('proxy-bench-', ['wrk', 'nats-server'], run);

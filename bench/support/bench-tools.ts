@@ -211,3 +211,26 @@ export function percentile(sorted: number[], p: number): number {
 export const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A benchmark's entry point: refuses to start (one line, exit 1) when a tool it needs is missing,
+ * cleans up every process and file it started however it ends, Ctrl-C included.
+ */
+export async function runBench(dirPrefix: string, needs: string[], run: (bench: Bench) => Promise<void>): Promise<void> {
+  const missing = needs.filter((command) => !has(command));
+  if (missing.length) {
+    console.log(`cannot run: ${missing.join(', ')} not installed (Debian: apt-get install ${missing.join(' ')})`);
+    process.exitCode = 1;
+    return;
+  }
+  const bench = new Bench(dirPrefix);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void bench.close().then(() => process.exit(130)));
+  try {
+    await run(bench);
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
+  } finally {
+    await bench.close();
+  }
+}

@@ -107,7 +107,8 @@ describe('cluster-agent enrollment', () => {
 
     endpoint.options.enrollmentStatus = undefined;
     await endpoint.tunnel(1);
-    expect(identitySecret()?.metadata.annotations?.[DIGEST_ANNOTATION]).toBe(sha256('bootstrap-token-3'));
+    // The agent dials as soon as it holds its certificate and stores it alongside: wait for both.
+    await waitFor(() => identitySecret()?.metadata.annotations?.[DIGEST_ANNOTATION] === sha256('bootstrap-token-3'), 'the identity to be stored');
   });
 
   it('enrolls again when a new bootstrap token replaces the spent one (re-registration)', async () => {
@@ -130,7 +131,10 @@ describe('cluster-agent enrollment', () => {
     cluster.writeBootstrapToken('bootstrap-token-6');
     const agent = await startAgent();
     await endpoint.tunnel(1);
-    const enrolled = identitySecret()?.data as Record<string, string>;
+    const enrolled = await waitFor(() => {
+      const secret = identitySecret();
+      return secret?.metadata.annotations?.[DIGEST_ANNOTATION] === sha256('bootstrap-token-6') ? (secret.data as Record<string, string>) : undefined;
+    }, 'the enrolled identity to be stored');
 
     const renewed = await agent.logs.waitFor('certificate renewed', undefined, 10_000);
 
