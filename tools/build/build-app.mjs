@@ -63,7 +63,10 @@ for (const asset of assets(path.join(root, 'apps', app, 'src'))) {
 
 // Stable entry points at the top of the output, whatever the source layout.
 fs.writeFileSync(path.join(outDir, 'main.js'), `require('./apps/${app}/src/main.js');\n`);
-fs.writeFileSync(path.join(outDir, 'migrate.js'), `require('./apps/${app}/src/migrate.js');\n`);
+// The cluster agent has no database, so no migrate entry point.
+if (fs.existsSync(path.join(root, 'apps', app, 'src', 'migrate.ts'))) {
+  fs.writeFileSync(path.join(outDir, 'migrate.js'), `require('./apps/${app}/src/migrate.js');\n`);
+}
 if (fs.existsSync(path.join(root, 'apps', app, 'src', 'export.ts'))) {
   fs.writeFileSync(path.join(outDir, 'export.js'), `require('./apps/${app}/src/export.js');\n`);
 }
