@@ -7,6 +7,7 @@ import {
   DevIdpProcess,
   dropSchema,
   freePort,
+  freePortRun,
   NatsServerProcess,
   ServiceProcess,
   stackEnvironment,
@@ -83,7 +84,7 @@ describe('sign in, grant, and download one kubeconfig', () => {
     nats = await NatsServerProcess.start();
     emulator = await KubeEmulator.start({});
     secrets = await ensureDevSecrets(secretsDir);
-    const [identityPort, policyPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+    const [identityPort, policyPort, proxyPort] = [await freePort(), await freePort(), await freePortRun(3)];
     identityUrl = `http://127.0.0.1:${identityPort}`;
     policyUrl = `http://127.0.0.1:${policyPort}`;
     proxyPublicUrl = `https://127.0.0.1:${proxyPort}`;

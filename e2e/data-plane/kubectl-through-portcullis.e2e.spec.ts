@@ -2,7 +2,7 @@ import { KubeconfigIssueV1, KubeconfigRevokeV1 } from '@portcullis/contracts';
 import { KubeEmulator } from '@portcullis/kube-emulator';
 import { AgentClusterRegistration, DevSecrets, devServiceEnvironment, ensureDevSecrets, installAgentManifest, proxyTunnelPort, setUpDemoCluster } from '@portcullis/local-stack';
 import { MessagingConnection, Requester } from '@portcullis/platform/messaging';
-import { dropSchema, freePort, NatsServerProcess, ServiceProcess, stackEnvironment, uniqueName, waitFor, workspaceRoot } from '@portcullis/platform/testing';
+import { dropSchema, freePort, freePortRun, NatsServerProcess, ServiceProcess, stackEnvironment, uniqueName, waitFor, workspaceRoot } from '@portcullis/platform/testing';
 import * as x509 from '@peculiar/x509';
 import { ENROLL_PATH } from '@portcullis/platform/tunnel';
 import { spawn, spawnSync } from 'node:child_process';
@@ -70,7 +70,7 @@ for (const mode of ['direct', 'agent'] as const) {
       nats = await NatsServerProcess.start();
       emulator = await KubeEmulator.start({ seed: path.join(workspaceRoot, 'tools/local-stack/demo-cluster.yaml'), tokenAuthCacheMs: 0 });
       secrets = await ensureDevSecrets(dir);
-      const [identityPort, policyPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+      const [identityPort, policyPort, proxyPort] = [await freePort(), await freePort(), await freePortRun(3)];
       // identity runs for its JWKS (the admin API verifies platform JWTs with it); nobody signs in here.
       const identityUrl = `http://127.0.0.1:${identityPort}`;
       const endpoints = {

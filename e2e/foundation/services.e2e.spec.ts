@@ -1,5 +1,5 @@
 import { DevSecrets, devServiceEnvironment, ensureDevSecrets } from '@portcullis/local-stack';
-import { dropSchema, freePort, NatsServerProcess, ServiceProcess, stackEnvironment, uniqueName, waitFor } from '@portcullis/platform/testing';
+import { dropSchema, freePortRun, NatsServerProcess, ServiceProcess, stackEnvironment, uniqueName, waitFor } from '@portcullis/platform/testing';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ let proxyPort: number;
 
 beforeAll(async () => {
   secrets = await ensureDevSecrets(secretsDir);
-  proxyPort = await freePort();
+  proxyPort = await freePortRun(3);
 });
 
 afterAll(() => fs.rmSync(secretsDir, { recursive: true, force: true }));

@@ -141,7 +141,9 @@ describe('audit: nothing lost or doubled when the service, NATS or PostgreSQL fa
     const before = burst('db-outage', 2_000);
     const during = burst('db-outage', 5_000).map((event, i) => ({ ...event, name: `during-${i}` }));
     await publishAll(before);
-    await waitFor(async () => (await stored('db-outage')).rows === 2_000 && (await consumer()).num_ack_pending === 0, 'the first events to be stored');
+    // Right after the NATS restart of the case before, the consumers may still be reconnecting: the
+    // outage under test starts only once these are in.
+    await waitFor(async () => (await stored('db-outage')).rows === 2_000 && (await consumer()).num_ack_pending === 0, 'the first events to be stored', 30_000);
     const ackFloor = (await consumer()).ack_floor.stream_seq;
 
     await relay.cut();

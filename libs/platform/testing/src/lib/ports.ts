@@ -12,3 +12,27 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive ports free on 127.0.0.1 right now: the local proxy takes its
+ * data plane's port and the two above it (tunnel endpoint, relay).
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort();
+    if (first + count - 1 > 65_535) continue;
+    let free = true;
+    for (let port = first + 1; port < first + count && free; port++) free = await canBind(port);
+    if (free) return first;
+  }
+  throw new Error(`no run of ${count} free ports found`);
+}
