@@ -6,6 +6,9 @@ import { PRESENCE_TTL_MS } from '@portcullis/platform/tunnel';
 import type { Logger } from 'pino';
 import { ProxyConfig } from '../config/proxy.config';
 
+// How long a looked-up holder is reused: well inside a heartbeat, so a moved tunnel is found again quickly.
+const HOLDER_CACHE_MS = 1_000;
+
 /** What this replica's tunnel presence says about one tunnel. */
 export interface PresenceClaim {
   cluster: string;
@@ -24,6 +27,7 @@ export interface PresenceClaim {
 export class TunnelPresence implements BeforeApplicationShutdown {
   private readonly bucket: PresenceBucket<typeof tunnelPresenceV1>;
   private readonly logger: Logger;
+  private readonly holders = new Map<string, { holder: TunnelPresenceV1 | undefined; until: number }>();
   /** Set by the relay once it listens: without a relay, other replicas could not use our tunnels. */
   relayUrl?: string;
 
@@ -46,10 +50,17 @@ export class TunnelPresence implements BeforeApplicationShutdown {
 
   /** Another live replica that holds the cluster's tunnel (the most recently confirmed one). */
   holderOf(cluster: string): TunnelPresenceV1 | undefined {
-    return this.bucket
+    // Asked on every request a replica forwards: the scan over all claims runs once a second per
+    // cluster, not per request.
+    const now = Date.now();
+    const cached = this.holders.get(cluster);
+    if (cached && cached.until > now) return cached.holder;
+    const holder = this.bucket
       .find(`${cluster}.`)
       .filter((entry) => entry.replica !== this.replica && entry.cluster === cluster)
       .sort((a, b) => Date.parse(b.heartbeatAt) - Date.parse(a.heartbeatAt))[0];
+    this.holders.set(cluster, { holder, until: now + HOLDER_CACHE_MS });
+    return holder;
   }
 
   announce(claim: PresenceClaim): void {
