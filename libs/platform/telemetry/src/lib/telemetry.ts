@@ -1,5 +1,6 @@
 import { context, propagation, trace, Span, SpanKind, SpanStatusCode, Context } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import {
@@ -22,17 +23,6 @@ export interface TelemetryOptions {
 
 let sdk: NodeSDK | undefined;
 
-function parseHeaders(raw: string | undefined): Record<string, string> {
-  if (!raw) return {};
-  return Object.fromEntries(
-    raw
-      .split(',')
-      .map((pair) => pair.split('='))
-      .filter((parts) => parts.length === 2)
-      .map(([key, value]) => [key.trim(), decodeURIComponent(value.trim())]),
-  );
-}
-
 /**
  * Must run before Nest, express or http are imported, or their instrumentation misses.
  * Without an endpoint spans are still created (trace ids reach logs and NATS headers) but
@@ -44,7 +34,10 @@ export function startTelemetry(options: TelemetryOptions): void {
   if (options.exporter) spanProcessors.push(new SimpleSpanProcessor(options.exporter));
   if (options.otlpEndpoint) {
     const url = `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url, headers: parseHeaders(options.otlpHeaders) })));
+    // The SDK's own parser for OTEL_EXPORTER_OTLP_HEADERS: splits each pair at its first `=` only,
+    // so base64 padding in `Authorization=Basic dXNlcjpwYXNz==` survives, and percent-decodes.
+    const headers = parseKeyPairsIntoRecord(options.otlpHeaders);
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url, headers })));
   }
   // Without any processor the SDK registers no tracer at all, and trace ids would vanish from
   // logs, audit events and NATS headers; a no-op processor keeps ids without exporting.
