@@ -42,6 +42,13 @@ describe(CredentialCipher.name, () => {
     expect(() => sut.open(sealed, 'cluster-1')).toThrow(/unable to authenticate data/);
   });
 
+  it('refuses a value whose tag was truncated, although a short GCM tag would otherwise verify', () => {
+    const sealed = sut.seal(secret, 'cluster-1');
+    sealed.authTag = sealed.authTag.subarray(0, 4);
+
+    expect(() => sut.open(sealed, 'cluster-1')).toThrow(/unable to authenticate data: the stored tag is 4 bytes, not 16/);
+  });
+
   it('says when a value was sealed with a key it does not hold', () => {
     const sealed = new CredentialCipher(randomBytes(32).toString('base64')).seal(secret, 'cluster-1');
 

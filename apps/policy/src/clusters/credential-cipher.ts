@@ -8,6 +8,9 @@ export interface SealedSecret {
   ciphertext: Buffer;
 }
 
+/** GCM's full tag; a shorter one would let a forger guess a valid tag sooner (Node's DEP0182). */
+const AUTH_TAG_BYTES = 16;
+
 export class UnknownKeyError extends Error {
   constructor(keyId: string) {
     super(`no key ${keyId} is configured to open this secret`);
@@ -33,7 +36,7 @@ export class CredentialCipher {
 
   seal(plaintext: string, context: string): SealedSecret {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: AUTH_TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return { keyId: this.keyId, iv, authTag: cipher.getAuthTag(), ciphertext };
@@ -42,7 +45,11 @@ export class CredentialCipher {
   /** Throws when the key is unknown or the value (or its context) was tampered with. */
   open(sealed: SealedSecret, context: string): string {
     if (sealed.keyId !== this.keyId) throw new UnknownKeyError(sealed.keyId);
-    const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.iv);
+    // Refused like any other tampered value (same message), before Node sees the short tag.
+    if (sealed.authTag.length !== AUTH_TAG_BYTES) {
+      throw new Error(`Unsupported state or unable to authenticate data: the stored tag is ${sealed.authTag.length} bytes, not ${AUTH_TAG_BYTES}`);
+    }
+    const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.iv, { authTagLength: AUTH_TAG_BYTES });
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(sealed.authTag);
     return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');
