@@ -1,7 +1,7 @@
 # One image per service, from one recipe:
 #   docker build -f docker/service.Dockerfile --build-arg APP=proxy -t portcullis/proxy .
-# Production runs Node.js 24 LTS; the code also runs on 20.19+.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The production runtime, the exact version the tests run on (pinned in tools/runtime/package.json).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 ARG APP

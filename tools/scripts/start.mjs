@@ -11,6 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from './ensure-deps.mjs';
+import { reexecOnProductionRuntime } from './runtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = path.join(root, '.data');
@@ -30,6 +31,7 @@ const wanted = {
   privateCluster: 6444,
 };
 
+await reexecOnProductionRuntime();
 ensureDependencies();
 const { ensureStack, freePort, StackError } = await import('../local-stack/local-stack.mjs');
 // The shared TypeScript helpers (secrets, per-service variables, demo setup) run through the

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDependencies } from './ensure-deps.mjs';
+import { reexecOnProductionRuntime } from './runtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
@@ -16,6 +17,7 @@ function run(command, args, env) {
   });
 }
 
+await reexecOnProductionRuntime();
 ensureDependencies();
 const { ensureStack, StackError } = await import('../local-stack/local-stack.mjs');
 
