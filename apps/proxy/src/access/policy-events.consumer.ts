@@ -1,9 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ClusterChangedV1, GrantChangedV1, RoleChangedV1, Streams, SUBJECT_PREFIX } from '@portcullis/contracts';
-import { MessagingConnection } from '@portcullis/platform/messaging';
+import { MessagingConnection, OrderedEventStream } from '@portcullis/platform/messaging';
 import { ROOT_LOGGER } from '@portcullis/platform/service';
 import type { Logger } from 'pino';
-import { OrderedEventStream } from '../events/ordered-event-stream';
 import { AgentTunnels } from '../tunnel/agent-tunnels';
 import { UpstreamPool } from '../upstream/upstream-pool';
 import { ClusterDirectory } from './cluster-directory';

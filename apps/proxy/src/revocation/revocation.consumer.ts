@@ -1,10 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { KubeconfigRevokedV1, Streams, Subjects } from '@portcullis/contracts';
-import { MessagingConnection } from '@portcullis/platform/messaging';
+import { MessagingConnection, OrderedEventStream } from '@portcullis/platform/messaging';
 import { ROOT_LOGGER } from '@portcullis/platform/service';
 import type { Logger } from 'pino';
 import { OpenStreamRegistry } from '../data-plane/open-stream.registry';
-import { OrderedEventStream } from '../events/ordered-event-stream';
 import { RevocationSet } from './revocation-set';
 
 const PRUNE_INTERVAL_MS = 60_000;

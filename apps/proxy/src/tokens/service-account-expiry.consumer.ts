@@ -1,9 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { SaExpiredV1, Streams, Subjects } from '@portcullis/contracts';
-import { MessagingConnection } from '@portcullis/platform/messaging';
+import { MessagingConnection, OrderedEventStream } from '@portcullis/platform/messaging';
 import { ROOT_LOGGER } from '@portcullis/platform/service';
 import type { Logger } from 'pino';
-import { OrderedEventStream } from '../events/ordered-event-stream';
 import { ServiceAccountTokenCache } from './service-account-token.cache';
 
 /**

@@ -1,6 +1,7 @@
 export * from './lib/messaging-connection';
 export * from './lib/event-publisher';
 export * from './lib/durable-consumer';
+export * from './lib/ordered-event-stream';
 export * from './lib/request-reply';
 export * from './lib/stream-setup';
 export * from './lib/messaging.errors';

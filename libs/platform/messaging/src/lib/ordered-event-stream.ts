@@ -1,5 +1,7 @@
 import { EventContract, validate } from '@portcullis/contracts';
-import { MessagingConnection, MessagingLogger } from '@portcullis/platform/messaging';
+import { ConsumerMessages } from '@nats-io/jetstream';
+import { MessagingConnection } from './messaging-connection';
+import { MessagingLogger } from './messaging-logger';
 
 export interface OrderedEventStreamOptions {
   /** For logs: what this stream feeds. */
@@ -14,10 +16,6 @@ export interface OrderedEventStreamOptions {
 }
 
 export type OrderedEventHandler = (subject: string, event: unknown) => void;
-
-type ConsumerMessages = AsyncIterable<{ subject: string; seq: number; data: Uint8Array; info: { pending: number } }> & {
-  close(): Promise<void | Error>;
-};
 
 const RETRY_MS = 1_000;
 const decoder = new TextDecoder();
@@ -82,7 +80,7 @@ export class OrderedEventStream {
     }
     const consumer = await this.connection.jetstream.consumers.get(stream, { filter_subjects: filterSubject, opt_start_seq: startSequence });
     if ((await consumer.info(true)).num_pending === 0) this.markCaughtUp();
-    const messages = (await consumer.consume()) as unknown as ConsumerMessages;
+    const messages = await consumer.consume();
     this.messages = messages;
     if (this.stopped) await messages.close();
     for await (const message of messages) {
