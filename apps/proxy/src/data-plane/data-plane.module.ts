@@ -1,5 +1,5 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ReadinessChecks, ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { ClusterDirectory } from '../access/cluster-directory';
@@ -9,7 +9,6 @@ import { StreamAccessReview } from '../access/stream-access.review';
 import { AuditTrail } from '../audit/audit-trail';
 import { ProxyConfig } from '../config/proxy.config';
 import { ClientCertificateVerifier } from '../credentials/client-certificate.verifier';
-import { ReadinessGateMiddleware } from '../health/readiness-gate.middleware';
 import { ProxyMetrics } from '../metrics/proxy-metrics';
 import { RevocationConsumer } from '../revocation/revocation.consumer';
 import { RevocationSet } from '../revocation/revocation-set';
@@ -73,8 +72,22 @@ import { TunnelServer } from '../tunnel/tunnel.server';
   ],
   exports: [DataPlaneServer, TunnelServer, RelayServer, AgentTunnels, AuditTrail, RevocationConsumer, OpenStreamRegistry, StreamAccessReview],
 })
-export class DataPlaneModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ReadinessGateMiddleware).forRoutes('readyz');
+export class DataPlaneModule implements OnModuleInit {
+  constructor(
+    private readonly readiness: ReadinessChecks,
+    private readonly state: DataPlaneState,
+    private readonly revocations: RevocationConsumer,
+    private readonly policyChanges: PolicyEventsConsumer,
+  ) {}
+
+  /**
+   * Not ready until the proxy may take traffic: the data plane listens, every stored revocation
+   * has been replayed (a replica that took requests before would accept revoked kubeconfigs) and
+   * policy changes reach it; the platform's own checks (database, NATS) answer beside these.
+   */
+  onModuleInit(): void {
+    this.readiness.register('dataPlane', () => this.state.listening, 'the data plane is not listening');
+    this.readiness.register('revocations', () => this.revocations.isCaughtUp, 'stored revocations are still being replayed');
+    this.readiness.register('policyChanges', () => this.policyChanges.isCaughtUp, 'not yet following policy changes');
   }
 }

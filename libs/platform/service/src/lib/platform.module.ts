@@ -20,6 +20,7 @@ import {
   Responder,
 } from '@portcullis/platform/messaging';
 import {
+  isDatabaseHealthy,
   Outbox,
   OutboxRelay,
   ProcessedEventLog,
@@ -32,6 +33,7 @@ import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware, MetricsController, MetricsRegistry } from './metrics';
 import { ROOT_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './platform.tokens';
+import { ReadinessChecks } from './readiness-checks';
 import { createServiceLogger, serviceLoggerModule } from './service-logger';
 
 export interface PlatformModuleOptions {
@@ -43,7 +45,8 @@ export interface PlatformModuleOptions {
 
 /**
  * What every Portcullis service has: config, JSON logs, PostgreSQL in its own schema with the
- * outbox, NATS with JetStream, health, readiness and metrics. Apps add only their features.
+ * outbox, NATS with JetStream, health, readiness (apps add their own ReadinessChecks) and metrics.
+ * Apps add only their features.
  */
 @Global()
 @Module({})
@@ -111,6 +114,16 @@ export class PlatformModule implements NestModule, OnApplicationBootstrap, OnApp
           useFactory: (c: MessagingConnection) => new Responder(c, `portcullis-${service}`, rootLogger.child({ component: 'responder' })),
           inject: [MessagingConnection],
         },
+        {
+          provide: ReadinessChecks,
+          useFactory: (dataSource: DataSource, messaging: MessagingConnection) => {
+            const checks = new ReadinessChecks();
+            checks.register('database', () => isDatabaseHealthy(dataSource), 'PostgreSQL does not answer');
+            checks.register('nats', () => messaging.isHealthy(), 'NATS does not answer');
+            return checks;
+          },
+          inject: [DataSource, MessagingConnection],
+        },
         { provide: Outbox, useFactory: (ds: DataSource) => new Outbox(ds), inject: [DataSource] },
         { provide: ProcessedEventLog, useFactory: (ds: DataSource) => new ProcessedEventLog(ds), inject: [DataSource] },
         {
@@ -135,6 +148,7 @@ export class PlatformModule implements NestModule, OnApplicationBootstrap, OnApp
         Outbox,
         OutboxRelay,
         ProcessedEventLog,
+        ReadinessChecks,
       ],
     };
   }

@@ -2,10 +2,10 @@ import { DynamicModule, Global, Inject, MiddlewareConsumer, Module, NestModule, 
 import { TerminusModule } from '@nestjs/terminus';
 import { ProcessConfig } from '@portcullis/platform/config';
 import type { Logger } from 'pino';
+import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware, MetricsController, MetricsRegistry } from './metrics';
 import { ROOT_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './platform.tokens';
 import { ReadinessChecks } from './readiness-checks';
-import { StandaloneHealthController } from './standalone-health.controller';
 import { createServiceLogger, serviceLoggerModule } from './service-logger';
 
 export interface StandalonePlatformModuleOptions {
@@ -30,7 +30,7 @@ export class StandalonePlatformModule implements NestModule, OnApplicationShutdo
     return {
       module: StandalonePlatformModule,
       imports: [serviceLoggerModule(rootLogger), TerminusModule.forRoot({ logger: false })],
-      controllers: [StandaloneHealthController, MetricsController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_NAME, useValue: options.service },
         { provide: SERVICE_CONFIG, useValue: options.config },
