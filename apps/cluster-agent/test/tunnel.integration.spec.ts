@@ -38,7 +38,7 @@ describe('cluster-agent tunnel relay', () => {
     endpoint = await TunnelEndpointDouble.start({ bootstrapTokens: ['bootstrap-token'] });
     cluster = await AgentCluster.start(endpoint);
     cluster.writeBootstrapToken('bootstrap-token');
-    aliceToken = cluster.personToken('alice', 'cluster-admin');
+    aliceToken = await cluster.personToken('alice', 'cluster-admin');
     agent = await cluster.startAgent();
     tunnel = await endpoint.tunnel(1);
   });

@@ -177,16 +177,17 @@ export class KubeEmulator {
   }
 
   /** A TokenRequest token for a ServiceAccount, minted directly (tests that need one without RBAC). */
-  serviceAccountToken(namespace: string, name: string, options: { expirationSeconds?: number; audiences?: string[] } = {}): string {
+  async serviceAccountToken(namespace: string, name: string, options: { expirationSeconds?: number; audiences?: string[] } = {}): Promise<string> {
     const sa = this.store.get('/serviceaccounts', namespace, name);
     if (!sa) throw StatusError.notFound({ group: '', resource: 'serviceaccounts' }, name);
-    return this.issuer.issue({
+    const { token } = await this.issuer.issue({
       namespace,
       name,
       uid: sa.object.metadata.uid!,
       audiences: options.audiences ?? [this.issuer.issuer],
       expirationSeconds: options.expirationSeconds ?? 3600,
-    }).token;
+    });
+    return token;
   }
 
   /** Closes every connection, open watch, log follow and upgraded stream, then the listener. */
@@ -277,7 +278,7 @@ export class KubeEmulator {
       settings: { maxConcurrentStreams: this.options.maxConcurrentStreams ?? 100 },
     });
     server.on('request', api.handleRequest as unknown as (req: ApiRequest, res: ApiResponse) => void);
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void upgrades.handle(req, socket, head));
     server.on('secureConnection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

@@ -50,19 +50,19 @@ describe('KubeEmulator authentication', () => {
   it('stops accepting a token when its ServiceAccount is deleted or re-created with a new UID', async () => {
     emu = await KubeEmulator.start({ tokenAuthCacheMs: 0 });
     emu.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'default', name: 'jit' } });
-    const token = emu.serviceAccountToken('default', 'jit');
+    const token = await emu.serviceAccountToken('default', 'jit');
     expect((await whoami({ token })).status).toBe(201);
     emu.delete('v1', 'ServiceAccount', 'jit', 'default');
     expect((await whoami({ token })).status).toBe(401);
     emu.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'default', name: 'jit' } });
     expect((await whoami({ token })).status).toBe(401);
-    expect((await whoami({ token: emu.serviceAccountToken('default', 'jit') })).status).toBe(201);
+    expect((await whoami({ token: await emu.serviceAccountToken('default', 'jit') })).status).toBe(201);
   });
 
   it('keeps authenticating a deleted ServiceAccount for the token cache TTL, like kube-apiserver', async () => {
     emu = await KubeEmulator.start({ tokenAuthCacheMs: 10_000 });
     emu.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'default', name: 'jit' } });
-    const token = emu.serviceAccountToken('default', 'jit');
+    const token = await emu.serviceAccountToken('default', 'jit');
     expect((await whoami({ token })).status).toBe(201);
     emu.delete('v1', 'ServiceAccount', 'jit', 'default');
     expect((await whoami({ token })).status).toBe(201);
@@ -73,9 +73,9 @@ describe('KubeEmulator authentication', () => {
   it('rejects tokens for another audience and reviews tokens through TokenReview', async () => {
     emu = await KubeEmulator.start({ tokenAuthCacheMs: 0 });
     const authn = kubeConfigFor(emu).makeApiClient(AuthenticationV1Api);
-    const foreign = emu.serviceAccountToken('default', 'default', { audiences: ['vault'] });
+    const foreign = await emu.serviceAccountToken('default', 'default', { audiences: ['vault'] });
     expect((await whoami({ token: foreign })).status).toBe(401);
-    const ok = await authn.createTokenReview({ body: { spec: { token: emu.serviceAccountToken('default', 'default') } } });
+    const ok = await authn.createTokenReview({ body: { spec: { token: await emu.serviceAccountToken('default', 'default') } } });
     expect(ok.status).toMatchObject({ authenticated: true, user: { username: 'system:serviceaccount:default:default' } });
     const forVault = await authn.createTokenReview({ body: { spec: { token: foreign, audiences: ['vault'] } } });
     expect(forVault.status).toMatchObject({ authenticated: true, audiences: ['vault'] });

@@ -155,7 +155,7 @@ describe('RBAC decision table', () => {
       let creds: Credentials;
       if ('sa' in c.subject) {
         const [namespace, name] = c.subject.sa.split('/');
-        creds = { token: emu.serviceAccountToken(namespace, name) };
+        creds = { token: await emu.serviceAccountToken(namespace, name) };
       } else creds = { cert: await emu.issueClientCert(c.subject.user, c.subject.groups ?? []) };
 
       const r = c.request;

@@ -105,7 +105,7 @@ describe('KubeEmulator watch', () => {
       namespace: 'default',
       body: { metadata: { name: 'watcher-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: 'default' }] },
     });
-    const token = emu.serviceAccountToken('default', 'watcher');
+    const token = await emu.serviceAccountToken('default', 'watcher');
     const r = recorder();
     const abort = await new Watch(kubeConfigFor(emu, { token })).watch('/api/v1/namespaces/default/pods', {}, r.callback, r.done);
     await core.createNamespacedPod({ namespace: 'default', body: pod('one') });

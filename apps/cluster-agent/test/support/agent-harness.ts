@@ -77,15 +77,13 @@ export class AgentCluster {
   readonly kubeconfigFile: string;
   readonly tokenFile: string;
   readonly tunnelCaFile: string;
-  /** The agent's own ServiceAccount token, as its kubeconfig carries it. */
-  readonly agentToken: string;
 
   private constructor(
     readonly emulator: KubeEmulator,
     readonly endpoint: TunnelEndpointDouble,
+    /** The agent's own ServiceAccount token, as its kubeconfig carries it. */
+    readonly agentToken: string,
   ) {
-    emulator.apply(agentRbac());
-    this.agentToken = emulator.serviceAccountToken(AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT);
     this.kubeconfigFile = emulator.writeKubeconfig(path.join(this.dir, 'kubeconfig'), { name: 'agent', token: this.agentToken, namespace: AGENT_NAMESPACE });
     this.tokenFile = path.join(this.dir, 'bootstrap-token');
     this.tunnelCaFile = path.join(this.dir, 'tunnel-ca.crt');
@@ -93,7 +91,9 @@ export class AgentCluster {
   }
 
   static async start(endpoint: TunnelEndpointDouble): Promise<AgentCluster> {
-    return new AgentCluster(await KubeEmulator.start({ tokenAuthCacheMs: 0 }), endpoint);
+    const emulator = await KubeEmulator.start({ tokenAuthCacheMs: 0 });
+    emulator.apply(agentRbac());
+    return new AgentCluster(emulator, endpoint, await emulator.serviceAccountToken(AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT));
   }
 
   writeBootstrapToken(token: string): void {
@@ -132,7 +132,7 @@ export class AgentCluster {
   }
 
   /** A token for a ServiceAccount of the emulator, bound to a ClusterRole: a stand-in for a person's JIT token. */
-  personToken(name: string, clusterRole: string): string {
+  async personToken(name: string, clusterRole: string): Promise<string> {
     const rbac = 'rbac.authorization.k8s.io/v1';
     this.emulator.apply([
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'portcullis-jit' } },

@@ -59,7 +59,7 @@ export class ClusterAgentProcess {
     this.opsUrl = `http://127.0.0.1:${opsPort}`;
     const kubeconfig = path.join(dir, `agent-${cluster}.kubeconfig`);
     if (!fs.existsSync(kubeconfig)) {
-      emulator.writeKubeconfig(kubeconfig, { name: AGENT_SERVICE_ACCOUNT, token: emulator.serviceAccountToken(AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT, { expirationSeconds: 86_400 }) });
+      emulator.writeKubeconfig(kubeconfig, { name: AGENT_SERVICE_ACCOUNT, token: await emulator.serviceAccountToken(AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT, { expirationSeconds: 86_400 }) });
     }
     this.process = new ServiceProcess('cluster-agent', {
       HTTP_PORT: String(opsPort),

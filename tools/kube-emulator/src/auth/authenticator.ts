@@ -40,16 +40,16 @@ export class Authenticator {
   ) {}
 
   /** The authenticated user, or undefined (answered 401). */
-  authenticate(credentials: Credentials): UserInfo | undefined {
+  async authenticate(credentials: Credentials): Promise<UserInfo | undefined> {
     const fromCertificate = this.fromCertificate(credentials.certificate);
     if (fromCertificate) return fromCertificate;
     if (!credentials.bearerToken) return undefined;
-    const result = this.authenticateToken(credentials.bearerToken);
+    const result = await this.authenticateToken(credentials.bearerToken);
     return 'user' in result ? result.user : undefined;
   }
 
   /** Token authentication as TokenReview exposes it; `audiences` defaults to the API server's own. */
-  authenticateToken(token: string, audiences: string[] = [this.issuer.issuer]): TokenAuthentication {
+  async authenticateToken(token: string, audiences: string[] = [this.issuer.issuer]): Promise<TokenAuthentication> {
     const cacheKey = `${audiences.join(',')}\n${token}`;
     const cached = this.cache.get(cacheKey);
     const now = this.clock.now();
@@ -59,7 +59,7 @@ export class Authenticator {
     for (const [known, user] of this.staticTokens) {
       if (sameSecret(known, token)) return { user: withAuthenticatedGroup(user), audiences };
     }
-    const verified = this.issuer.verify(token);
+    const verified = await this.issuer.verify(token);
     if ('error' in verified) return { error: verified.error };
     const { claims } = verified;
     const granted = claims.aud.filter((a) => audiences.includes(a));

@@ -1,9 +1,12 @@
-import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { compactVerify, decodeJwt, decodeProtectedHeader, exportJWK, SignJWT, type JWK } from 'jose';
 import type { Clock } from '../clock';
 
 // Bound ServiceAccount tokens (TokenRequest API): ES256 JWTs with the claims kube-apiserver puts in
 // them. Verification here only proves the token is ours and unexpired; whether the ServiceAccount
 // (and a bound object) still exists with the same UID is the authenticator's job.
+// jose signs and checks the signature; the time checks stay here because jose's jwtVerify refuses a
+// token at exactly exp + leeway, while go-jose (the apiserver's validator) still accepts it then.
 
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 /** go-jose's default leeway, which the apiserver's token validation inherits. */
@@ -55,7 +58,7 @@ export class ServiceAccountTokenIssuer {
     this.keyId = randomUUID();
   }
 
-  issue(request: IssueRequest): { token: string; expiresAt: Date } {
+  async issue(request: IssueRequest): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(this.clock.now() / 1000);
     const claims: ServiceAccountTokenClaims = {
       aud: request.audiences,
@@ -73,32 +76,27 @@ export class ServiceAccountTokenIssuer {
       nbf: now,
       sub: `system:serviceaccount:${request.namespace}:${request.name}`,
     };
-    const header = { alg: 'ES256', kid: this.keyId };
-    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-    const signature = sign('sha256', Buffer.from(input), { key: this.privateKey, dsaEncoding: 'ieee-p1363' });
-    return { token: `${input}.${signature.toString('base64url')}`, expiresAt: new Date(claims.exp * 1000) };
+    const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', kid: this.keyId }).sign(this.privateKey);
+    return { token, expiresAt: new Date(claims.exp * 1000) };
   }
 
   /** The claims of a valid token of ours, or the reason it is not one. */
-  verify(token: string): { claims: ServiceAccountTokenClaims } | { error: string } {
-    const parts = token.split('.');
-    if (parts.length !== 3) return { error: 'not a JWT' };
-    let header: { alg?: string };
+  async verify(token: string): Promise<{ claims: ServiceAccountTokenClaims } | { error: string }> {
+    if (token.split('.').length !== 3) return { error: 'not a JWT' };
+    let alg: string | undefined;
     let claims: ServiceAccountTokenClaims;
     try {
-      header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
-      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+      alg = decodeProtectedHeader(token).alg;
+      claims = decodeJwt<ServiceAccountTokenClaims>(token);
     } catch {
       return { error: 'malformed token' };
     }
-    if (header.alg !== 'ES256' || claims.iss !== this.issuer) return { error: 'token not issued by this server' };
-    const valid = verify(
-      'sha256',
-      Buffer.from(`${parts[0]}.${parts[1]}`),
-      { key: this.publicKey, dsaEncoding: 'ieee-p1363' },
-      Buffer.from(parts[2], 'base64url'),
-    );
-    if (!valid) return { error: 'invalid signature' };
+    if (alg !== 'ES256' || claims.iss !== this.issuer) return { error: 'token not issued by this server' };
+    try {
+      await compactVerify(token, this.publicKey, { algorithms: ['ES256'] });
+    } catch {
+      return { error: 'invalid signature' };
+    }
     const now = this.clock.now() / 1000;
     if (typeof claims.exp !== 'number' || now > claims.exp + LEEWAY_SECONDS) return { error: 'service account token has expired' };
     if (typeof claims.nbf === 'number' && now < claims.nbf - LEEWAY_SECONDS) return { error: 'service account token is not valid yet' };
@@ -106,11 +104,7 @@ export class ServiceAccountTokenIssuer {
   }
 
   /** The public key set (what /openid/v1/jwks serves on a real cluster). */
-  jwks(): { keys: object[] } {
-    return { keys: [{ ...this.publicKey.export({ format: 'jwk' }), kid: this.keyId, use: 'sig', alg: 'ES256' }] };
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return { keys: [{ ...(await exportJWK(this.publicKey)), kid: this.keyId, use: 'sig', alg: 'ES256' }] };
   }
-}
-
-function b64url(text: string): string {
-  return Buffer.from(text).toString('base64url');
 }

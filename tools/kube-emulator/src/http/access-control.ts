@@ -36,8 +36,8 @@ export class AccessControl {
     private readonly authorizer: RbacAuthorizer,
   ) {}
 
-  admit(headers: IncomingHttpHeaders, socket: unknown, info: RequestInfo, headerValues: (name: string) => string[]): Admission {
-    const requester = this.authenticator.authenticate(credentialsOf(headers, socket));
+  async admit(headers: IncomingHttpHeaders, socket: unknown, info: RequestInfo, headerValues: (name: string) => string[]): Promise<Admission> {
+    const requester = await this.authenticator.authenticate(credentialsOf(headers, socket));
     if (!requester) throw new AccessDenied(StatusError.unauthorized());
     let user: UserInfo;
     try {

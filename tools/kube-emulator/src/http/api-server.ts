@@ -46,7 +46,7 @@ export class ApiServer {
       } catch (e) {
         throw StatusError.badRequest((e as Error).message);
       }
-      const admission = this.access.admit(req.headers, req.socket, ctx.info, (name) => ctx.headerValues(name));
+      const admission = await this.access.admit(req.headers, req.socket, ctx.info, (name) => ctx.headerValues(name));
       ctx.user = admission.user;
       ctx.impersonator = admission.impersonator;
       ctx.decision = 'allow';

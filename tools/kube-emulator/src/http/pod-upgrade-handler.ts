@@ -26,7 +26,7 @@ export class PodUpgradeHandler {
     private readonly clock: Clock,
   ) {}
 
-  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  async handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'https://emulator.invalid');
     const method = req.method ?? 'GET';
@@ -34,7 +34,7 @@ export class PodUpgradeHandler {
     const outcome = { time: this.clock.date(), method, path: url.pathname, info };
     let identity: { user?: UserInfo; impersonator?: string } = {};
     try {
-      const admission = this.access.admit(req.headers, socket, info, (name) => req.headersDistinct[name] ?? []);
+      const admission = await this.access.admit(req.headers, socket, info, (name) => req.headersDistinct[name] ?? []);
       identity = { user: admission.user, impersonator: admission.impersonator };
       const kind = info.subresource as PodStreamKind;
       if (!info.isResourceRequest || info.apiGroup !== '' || info.resource !== 'pods' || !STREAM_KINDS.has(kind) || !info.namespace) {

@@ -72,7 +72,7 @@ export class ReviewHandler {
         status = this.rulesReview(user, typeof spec.namespace === 'string' ? spec.namespace : '');
         break;
       case 'tokenreviews':
-        status = this.tokenReview(spec);
+        status = await this.tokenReview(spec);
         break;
       case 'selfsubjectreviews':
         status = { userInfo: userInfoOf(user) };
@@ -138,10 +138,10 @@ export class ReviewHandler {
     };
   }
 
-  private tokenReview(spec: Record<string, unknown>): object {
+  private async tokenReview(spec: Record<string, unknown>): Promise<object> {
     const token = typeof spec.token === 'string' ? spec.token : '';
     const audiences = Array.isArray(spec.audiences) && spec.audiences.length ? (spec.audiences as string[]) : undefined;
-    const result = this.authenticator.authenticateToken(token, audiences);
+    const result = await this.authenticator.authenticateToken(token, audiences);
     if ('error' in result) return { authenticated: false, user: {}, error: result.error };
     return { authenticated: true, user: userInfoOf(result.user), audiences: result.audiences };
   }

@@ -56,7 +56,7 @@ export class TokenRequestHandler {
       boundObject = { kind: ref.kind, name: ref.name ?? '', uid: target.object.metadata.uid! };
     }
 
-    const { token, expiresAt } = this.issuer.issue({
+    const { token, expiresAt } = await this.issuer.issue({
       namespace,
       name,
       uid: sa.object.metadata.uid!,
