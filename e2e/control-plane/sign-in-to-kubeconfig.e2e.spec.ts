@@ -181,7 +181,7 @@ describe('sign in, grant, and download one kubeconfig', () => {
       const bob = new BrowserClient();
       await signIn(bob, identityUrl, 'bob', 'bob-pw');
       const { csrfToken } = JSON.parse((await bob.get(`${identityUrl}/api/me`)).body);
-      fs.writeFileSync(file, (await bob.request('POST', `${identityUrl}/api/kubeconfigs`, undefined, { 'x-csrf-token': csrfToken })).body);
+      fs.writeFileSync(file, (await bob.request('POST', `${identityUrl}/api/kubeconfigs`, undefined, { headers: { 'x-csrf-token': csrfToken } })).body);
     }
 
     const kubeconfig = new KubeConfig();
@@ -205,7 +205,7 @@ describe('sign in, grant, and download one kubeconfig', () => {
     await signIn(bob, identityUrl, 'bob', 'bob-pw');
     const { csrfToken } = JSON.parse((await bob.get(`${identityUrl}/api/me`)).body);
 
-    const download = await bob.request('POST', `${identityUrl}/api/kubeconfigs`, undefined, { 'x-csrf-token': csrfToken });
+    const download = await bob.request('POST', `${identityUrl}/api/kubeconfigs`, undefined, { headers: { 'x-csrf-token': csrfToken } });
 
     const kubeconfig = new KubeConfig();
     kubeconfig.loadFromString(download.body);
@@ -219,7 +219,7 @@ describe('sign in, grant, and download one kubeconfig', () => {
     const { kubeconfigs } = JSON.parse((await bob.get(`${identityUrl}/api/kubeconfigs`)).body);
     const target = kubeconfigs[0].kubeconfigId;
 
-    const revoked = await bob.request('POST', `${identityUrl}/api/kubeconfigs/${target}/revoke`, undefined, { 'x-csrf-token': me.csrfToken });
+    const revoked = await bob.request('POST', `${identityUrl}/api/kubeconfigs/${target}/revoke`, undefined, { headers: { 'x-csrf-token': me.csrfToken } });
 
     expect(revoked.status).toBe(201);
     const seen = await admin<{ kubeconfigs: Array<{ id: string; revokedAt: string | null }> }>('query($u: ID!) { kubeconfigs(userId: $u) { id revokedAt } }', { u: me.user.userId });
@@ -236,7 +236,7 @@ describe('sign in, grant, and download one kubeconfig', () => {
     await signIn(dave, identityUrl, 'dave', 'dave-pw');
     const { csrfToken } = JSON.parse((await dave.get(`${identityUrl}/api/me`)).body);
 
-    const refused = await dave.request('POST', `${identityUrl}/api/kubeconfigs`, undefined, { 'x-csrf-token': csrfToken });
+    const refused = await dave.request('POST', `${identityUrl}/api/kubeconfigs`, undefined, { headers: { 'x-csrf-token': csrfToken } });
 
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.body)).toEqual({ code: 'NO_ACCESS', message: expect.stringMatching(/no access to any cluster/) });

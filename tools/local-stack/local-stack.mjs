@@ -3,34 +3,17 @@
 // start an embedded PostgreSQL and a nats-server from the PATH, with data under .data/.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+// The tests' port helpers, which are plain JavaScript so this script can share them.
+import { freePort, portIsFree } from '../../libs/platform/testing/src/lib/ports.mjs';
+
+export { freePort };
 
 export class StackError extends Error {}
 
 const DEFAULT_PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 const DATABASE_NAME = 'portcullis';
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function portIsFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 async function postgresAnswers(url) {
   const { default: pg } = await import('pg');

@@ -185,12 +185,12 @@ describe('identity: sign-in through the organisation IdP', () => {
     const { csrfToken } = JSON.parse((await browser.get(`${identityUrl}/api/me`)).body);
 
     const withoutToken = await browser.request('POST', `${identityUrl}/api/logout`);
-    const crossOrigin = await browser.request('POST', `${identityUrl}/api/logout`, undefined, { 'x-csrf-token': csrfToken, origin: 'https://evil.example' });
+    const crossOrigin = await browser.request('POST', `${identityUrl}/api/logout`, undefined, { headers: { 'x-csrf-token': csrfToken, origin: 'https://evil.example' } });
     expect(withoutToken.status).toBe(403);
     expect(crossOrigin.status).toBe(403);
     expect((await browser.get(`${identityUrl}/api/me`)).status).toBe(200);
 
-    const logout = await browser.request('POST', `${identityUrl}/api/logout`, undefined, { 'x-csrf-token': csrfToken, origin: identityUrl });
+    const logout = await browser.request('POST', `${identityUrl}/api/logout`, undefined, { headers: { 'x-csrf-token': csrfToken, origin: identityUrl } });
     expect(logout.status).toBe(204);
     expect((await browser.get(`${identityUrl}/api/me`)).status).toBe(401);
   });

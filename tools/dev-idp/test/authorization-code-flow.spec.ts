@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DevIdpProcess } from '@portcullis/platform/testing';
-import { BrowserClient, formOf } from './browser-client';
+import { BrowserClient, formOf } from '@portcullis/platform/testing';
 import { RelyingParty, type ClientAuthentication } from './relying-party';
 
 const CLIENT_ID = 'portcullis';
@@ -162,7 +162,7 @@ describe('dev IdP: authorization-code flow of a confidential client', () => {
     expect(refused.visited.join(' ')).not.toContain('code=');
 
     const { action, fields } = formOf(refused.body, refused.url);
-    const retried = await browser.navigate(action, { form: { ...fields, password: 'alice-password' }, stopAt: REDIRECT_URI });
+    const retried = await browser.submitForm(action, { ...fields, password: 'alice-password' }, { stopAt: REDIRECT_URI });
     expect(retried.redirectedTo?.searchParams.get('code')).toEqual(expect.any(String));
   });
 
@@ -186,7 +186,7 @@ describe('dev IdP: authorization-code flow of a confidential client', () => {
   });
 
   it('refuses an unknown client_id with an error page instead of a redirect', async () => {
-    const navigation = await new BrowserClient().navigate(rp.authorizationRequest({ client_id: 'unknown-client' }).url, { stopAt: REDIRECT_URI });
+    const navigation = await new BrowserClient().get(rp.authorizationRequest({ client_id: 'unknown-client' }).url, { stopAt: REDIRECT_URI });
 
     expect(navigation.status).toBe(400);
     expect(navigation.redirectedTo).toBeUndefined();
@@ -195,7 +195,7 @@ describe('dev IdP: authorization-code flow of a confidential client', () => {
   });
 
   it('refuses a redirect_uri that the client did not register', async () => {
-    const navigation = await new BrowserClient().navigate(rp.authorizationRequest({ redirect_uri: 'http://127.0.0.1:3001/elsewhere' }).url, {
+    const navigation = await new BrowserClient().get(rp.authorizationRequest({ redirect_uri: 'http://127.0.0.1:3001/elsewhere' }).url, {
       stopAt: 'http://127.0.0.1:3001/',
     });
 
@@ -221,27 +221,27 @@ describe('dev IdP: authorization-code flow of a confidential client', () => {
     const { result } = await rp.signIn(browser, rp.authorizationRequest().url, 'alice', 'alice-password');
     const tokens = await rp.redeem(result.redirectedTo?.searchParams.get('code') as string, 'client_secret_basic');
 
-    const again = await browser.navigate(rp.authorizationRequest().url, { stopAt: REDIRECT_URI });
+    const again = await browser.get(rp.authorizationRequest().url, { stopAt: REDIRECT_URI });
     expect(again.redirectedTo?.searchParams.get('code')).toEqual(expect.any(String));
 
     const endSession = new URL(rp.discovery.end_session_endpoint);
     endSession.searchParams.set('id_token_hint', tokens.body.id_token as string);
     endSession.searchParams.set('post_logout_redirect_uri', POST_LOGOUT_REDIRECT_URI);
     endSession.searchParams.set('state', 'bye');
-    const confirmation = await browser.navigate(endSession, { stopAt: POST_LOGOUT_REDIRECT_URI });
+    const confirmation = await browser.get(endSession, { stopAt: POST_LOGOUT_REDIRECT_URI });
     expect(confirmation.status).toBe(200);
     expect(confirmation.body.match(/<button\b/g)).toHaveLength(1);
     const { action, fields } = formOf(confirmation.body, confirmation.url);
-    const signedOut = await browser.navigate(action, { form: { ...fields, logout: 'yes' }, stopAt: POST_LOGOUT_REDIRECT_URI });
+    const signedOut = await browser.submitForm(action, { ...fields, logout: 'yes' }, { stopAt: POST_LOGOUT_REDIRECT_URI });
     expect(signedOut.redirectedTo?.searchParams.get('state')).toBe('bye');
 
-    const afterLogout = await browser.navigate(rp.authorizationRequest().url, { stopAt: REDIRECT_URI });
+    const afterLogout = await browser.get(rp.authorizationRequest().url, { stopAt: REDIRECT_URI });
     expect(afterLogout.redirectedTo).toBeUndefined();
     expect(afterLogout.body).toContain('<label for="password">');
   });
 
   it('pre-fills the username from login_hint, escaped', async () => {
-    const form = await new BrowserClient().navigate(rp.authorizationRequest({ login_hint: 'bob"><script>' }).url, { stopAt: REDIRECT_URI });
+    const form = await new BrowserClient().get(rp.authorizationRequest({ login_hint: 'bob"><script>' }).url, { stopAt: REDIRECT_URI });
 
     expect(form.status).toBe(200);
     expect(form.body).toContain('value="bob&quot;&gt;&lt;script&gt;"');
@@ -250,17 +250,17 @@ describe('dev IdP: authorization-code flow of a confidential client', () => {
 
   it('refuses an oversized login form with 413', async () => {
     const browser = new BrowserClient();
-    const form = await browser.navigate(rp.authorizationRequest().url, { stopAt: REDIRECT_URI });
+    const form = await browser.get(rp.authorizationRequest().url, { stopAt: REDIRECT_URI });
     const { action } = formOf(form.body, form.url);
 
-    const refused = await browser.navigate(action, { form: { username: 'alice', password: 'x'.repeat(20_000) }, stopAt: REDIRECT_URI });
+    const refused = await browser.submitForm(action, { username: 'alice', password: 'x'.repeat(20_000) }, { stopAt: REDIRECT_URI });
 
     expect(refused.status).toBe(413);
     expect(refused.redirectedTo).toBeUndefined();
   });
 
   it('answers an expired or forged interaction with a clear page', async () => {
-    const navigation = await new BrowserClient().navigate(`${idp.issuer}/interaction/not-a-real-interaction`);
+    const navigation = await new BrowserClient().get(`${idp.issuer}/interaction/not-a-real-interaction`);
 
     expect(navigation.status).toBe(400);
     expect(navigation.body).toContain('This sign-in request has expired');

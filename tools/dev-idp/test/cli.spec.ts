@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor, workspaceRoot } from '@portcullis/platform/testing';
-import { BrowserClient } from './browser-client';
+import { BrowserClient } from '@portcullis/platform/testing';
 import { RelyingParty } from './relying-party';
 
 interface CliRun {
@@ -72,7 +72,7 @@ describe('dev IdP command line', () => {
     const tokens = await rp.redeem(result.redirectedTo?.searchParams.get('code') as string, 'client_secret_post');
     const { payload } = await rp.verifyIdToken(tokens.body.id_token as string);
     expect(payload['groups']).toEqual(['portcullis-admins', 'platform-team']);
-    expect((await new BrowserClient().navigate(rp.authorizationRequest({ client_id: 'nobody' }).url)).status).toBe(400);
+    expect((await new BrowserClient().get(rp.authorizationRequest({ client_id: 'nobody' }).url)).status).toBe(400);
 
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });

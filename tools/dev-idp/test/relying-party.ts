@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyResult } from 'jose';
-import { BrowserClient, formOf, type Navigation } from './browser-client';
+import { BrowserClient, formOf, type BrowserResponse } from '@portcullis/platform/testing';
 
 export interface Discovery {
   issuer: string;
@@ -63,11 +63,11 @@ export class RelyingParty {
   }
 
   /** Opens `url`, which must lead to the login form, and submits it. */
-  async signIn(browser: BrowserClient, url: URL, username: string, password: string): Promise<{ form: Navigation; result: Navigation }> {
-    const form = await browser.navigate(url, { stopAt: this.client.redirectUri });
+  async signIn(browser: BrowserClient, url: URL, username: string, password: string): Promise<{ form: BrowserResponse; result: BrowserResponse }> {
+    const form = await browser.get(url, { stopAt: this.client.redirectUri });
     if (form.status !== 200) throw new Error(`expected the login form, got ${form.status} at ${form.url}`);
     const { action, fields } = formOf(form.body, form.url);
-    const result = await browser.navigate(action, { form: { ...fields, username, password }, stopAt: this.client.redirectUri });
+    const result = await browser.submitForm(action, { ...fields, username, password }, { stopAt: this.client.redirectUri });
     return { form, result };
   }
 

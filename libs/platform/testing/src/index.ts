@@ -1,4 +1,4 @@
-export * from './lib/ports';
+export * from './lib/ports.mjs';
 export * from './lib/wait-for';
 export * from './lib/nats-server-process';
 export * from './lib/service-process';
