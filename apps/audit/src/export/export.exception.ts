@@ -1,3 +1,5 @@
+import { DomainException } from '@portcullis/platform/errors';
+
 export enum ExportErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
@@ -5,12 +7,4 @@ export enum ExportErrorCode {
   NotConfigured = 'NOT_CONFIGURED',
 }
 
-export class ExportException extends Error {
-  constructor(
-    readonly code: ExportErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ExportException';
-  }
-}
+export class ExportException extends DomainException<ExportErrorCode> {}

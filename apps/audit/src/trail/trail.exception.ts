@@ -1,3 +1,4 @@
+import { DomainException } from '@portcullis/platform/errors';
 import { ReplyError } from '@portcullis/platform/messaging';
 
 /** The codes callers of the audit requests act on; they travel as NATS reply codes unchanged. */
@@ -6,15 +7,7 @@ export enum TrailErrorCode {
   InvalidRange = 'INVALID_RANGE',
 }
 
-export class TrailException extends Error {
-  constructor(
-    readonly code: TrailErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TrailException';
-  }
-}
+export class TrailException extends DomainException<TrailErrorCode> {}
 
 /**
  * The NATS mapper: only domain codes reach the caller, as a ReplyError. Anything else (a

@@ -1,3 +1,5 @@
+import { DomainException } from '@portcullis/platform/errors';
+
 export enum IdentityErrorCode {
   /** The tunnel endpoint refused the bootstrap token (invalid, expired, already used, other cluster). */
   BootstrapTokenRefused = 'BOOTSTRAP_TOKEN_REFUSED',
@@ -12,15 +14,14 @@ export enum IdentityErrorCode {
 }
 
 /** Why the agent has no (new) identity. Messages never carry the token, the key or a certificate. */
-export class IdentityException extends Error {
+export class IdentityException extends DomainException<IdentityErrorCode> {
   constructor(
-    readonly code: IdentityErrorCode,
+    code: IdentityErrorCode,
     message: string,
     /** The HTTP status of the tunnel endpoint's answer, when there was one. */
     readonly status?: number,
   ) {
-    super(message);
-    this.name = 'IdentityException';
+    super(code, message);
   }
 
   /** Whether trying the same thing again later can succeed (a refusal cannot). */

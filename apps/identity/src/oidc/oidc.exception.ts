@@ -1,3 +1,5 @@
+import { DomainException } from '@portcullis/platform/errors';
+
 export enum OidcErrorCode {
   /** The IdP could not be reached or answered nonsense: not the person's fault. */
   IdpUnavailable = 'IDP_UNAVAILABLE',
@@ -7,12 +9,4 @@ export enum OidcErrorCode {
   AccessDenied = 'ACCESS_DENIED',
 }
 
-export class OidcException extends Error {
-  constructor(
-    readonly code: OidcErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OidcException';
-  }
-}
+export class OidcException extends DomainException<OidcErrorCode> {}

@@ -1,3 +1,5 @@
+import { DomainException } from '@portcullis/platform/errors';
+
 export enum PortalErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
@@ -6,12 +8,4 @@ export enum PortalErrorCode {
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
 }
 
-export class PortalException extends Error {
-  constructor(
-    readonly code: PortalErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PortalException';
-  }
-}
+export class PortalException extends DomainException<PortalErrorCode> {}

@@ -1,13 +1,7 @@
+import { DomainException } from '@portcullis/platform/errors';
+
 export enum UsersErrorCode {
   Disabled = 'USER_DISABLED',
 }
 
-export class UsersException extends Error {
-  constructor(
-    readonly code: UsersErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UsersException';
-  }
-}
+export class UsersException extends DomainException<UsersErrorCode> {}

@@ -1,3 +1,4 @@
+import { DomainException } from '@portcullis/platform/errors';
 import { ReplyError } from '@portcullis/platform/messaging';
 /** The codes callers of the kubeconfig requests act on; they travel as NATS reply codes unchanged. */
 export enum KubeconfigErrorCode {
@@ -6,15 +7,7 @@ export enum KubeconfigErrorCode {
   NotFound = 'NOT_FOUND',
 }
 
-export class KubeconfigException extends Error {
-  constructor(
-    readonly code: KubeconfigErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'KubeconfigException';
-  }
-}
+export class KubeconfigException extends DomainException<KubeconfigErrorCode> {}
 
 /**
  * The NATS mapper: only domain codes reach the caller. Anything else (a database error also

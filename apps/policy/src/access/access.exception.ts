@@ -1,4 +1,4 @@
-import { DomainException } from '../errors/domain.exception';
+import { DomainException } from '@portcullis/platform/errors';
 
 export enum AccessErrorCode {
   UserNotFound = 'USER_NOT_FOUND',

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Subjects } from '@portcullis/contracts';
+import { DomainException } from '@portcullis/platform/errors';
 import { Outbox, TransactionEvents } from '@portcullis/platform/persistence';
 import { ROOT_LOGGER } from '@portcullis/platform/service';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainException } from '../errors/domain.exception';
 import { UnexpectedError } from '../errors/unexpected.error';
 
 /** Who performed an admin API mutation (from their platform JWT). */

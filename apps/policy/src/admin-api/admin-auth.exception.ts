@@ -1,4 +1,4 @@
-import { DomainException } from '../errors/domain.exception';
+import { DomainException } from '@portcullis/platform/errors';
 
 export enum AdminAuthErrorCode {
   /** No platform token, or one that is malformed, forged, for someone else or expired. */

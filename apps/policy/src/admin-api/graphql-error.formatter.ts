@@ -1,9 +1,9 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { Inject, Injectable } from '@nestjs/common';
+import { DomainException } from '@portcullis/platform/errors';
 import { ROOT_LOGGER } from '@portcullis/platform/service';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { DomainException } from '../errors/domain.exception';
 import { ErrorCategory, errorCategoryOf } from '../errors/error-category';
 import { UnexpectedError } from '../errors/unexpected.error';
 import { AdminAuthException } from './admin-auth.exception';

@@ -1,4 +1,4 @@
-import { DomainException } from '../errors/domain.exception';
+import { DomainException } from '@portcullis/platform/errors';
 
 export enum AgentErrorCode {
   /** AGENT_CA_CERT_FILE, AGENT_CA_KEY_FILE and AGENT_TUNNEL_URL are not set: agent mode is off. */

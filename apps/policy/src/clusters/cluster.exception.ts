@@ -1,4 +1,4 @@
-import { DomainException } from '../errors/domain.exception';
+import { DomainException } from '@portcullis/platform/errors';
 
 export enum ClusterErrorCode {
   NotFound = 'CLUSTER_NOT_FOUND',

@@ -1,4 +1,4 @@
-import { DomainException } from './domain.exception';
+import { DomainException } from '@portcullis/platform/errors';
 
 export enum ArgumentErrorCode {
   /** An argument the schema accepts but the operation cannot (a page size out of range, say). */

@@ -1,3 +1,4 @@
+import { DomainException } from '@portcullis/platform/errors';
 import { AccessErrorCode, AccessException } from '../access/access.exception';
 import { AgentErrorCode, AgentException } from '../agents/agent.exception';
 import { AdminAuthErrorCode, AdminAuthException } from '../admin-api/admin-auth.exception';
@@ -7,7 +8,6 @@ import { PeerServiceErrorCode, PeerServiceException } from '../peers/peer-servic
 import { RoleErrorCode, RoleException } from '../roles/role.exception';
 import { SettingsErrorCode, SettingsException } from '../settings/settings.exception';
 import { ArgumentErrorCode, ArgumentException } from './argument.exception';
-import { DomainException } from './domain.exception';
 
 /** What kind of failure a domain exception is, whatever the transport that reports it. */
 export type ErrorCategory = 'unauthenticated' | 'forbidden' | 'not-found' | 'invalid' | 'conflict' | 'unavailable';

@@ -1,8 +1,8 @@
 import { AgentEnrollmentCodes } from '@portcullis/contracts';
+import { DomainException } from '@portcullis/platform/errors';
 import { ReplyError } from '@portcullis/platform/messaging';
 import { AgentErrorCode, AgentException } from '../agents/agent.exception';
 import { ClusterErrorCode, ClusterException } from '../clusters/cluster.exception';
-import { DomainException } from './domain.exception';
 import { ErrorCategory, errorCategoryOf } from './error-category';
 
 type AgentEnrollmentCode = (typeof AgentEnrollmentCodes)[keyof typeof AgentEnrollmentCodes];

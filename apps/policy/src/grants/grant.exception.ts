@@ -1,4 +1,4 @@
-import { DomainException } from '../errors/domain.exception';
+import { DomainException } from '@portcullis/platform/errors';
 
 export enum GrantErrorCode {
   NotFound = 'GRANT_NOT_FOUND',

@@ -1,4 +1,4 @@
-import { DomainException } from '../errors/domain.exception';
+import { DomainException } from '@portcullis/platform/errors';
 
 export enum PeerServiceErrorCode {
   /** Nothing answered the request in time: the service is down or not deployed yet. */

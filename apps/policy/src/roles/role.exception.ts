@@ -1,4 +1,4 @@
-import { DomainException } from '../errors/domain.exception';
+import { DomainException } from '@portcullis/platform/errors';
 
 export enum RoleErrorCode {
   NotFound = 'ROLE_NOT_FOUND',

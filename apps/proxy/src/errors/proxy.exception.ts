@@ -1,3 +1,5 @@
+import { DomainException } from '@portcullis/platform/errors';
+
 /** Why the proxy refused or could not complete a request; one mapper turns each into a Kubernetes `Status`. */
 export enum ProxyErrorCode {
   MalformedRequest = 'MALFORMED_REQUEST',
@@ -18,12 +20,4 @@ export enum ProxyErrorCode {
   ShuttingDown = 'SHUTTING_DOWN',
 }
 
-export class ProxyException extends Error {
-  constructor(
-    readonly code: ProxyErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProxyException';
-  }
-}
+export class ProxyException extends DomainException<ProxyErrorCode> {}

@@ -1,3 +1,4 @@
+import { DomainException } from '@portcullis/platform/errors';
 import { ReplyError } from '@portcullis/platform/messaging';
 /** The codes callers of the provisioner act on; they travel as NATS reply codes unchanged. */
 export enum ProvisionerErrorCode {
@@ -13,15 +14,7 @@ export enum ProvisionerErrorCode {
   PolicyUnavailable = 'POLICY_UNAVAILABLE',
 }
 
-export class ProvisionerException extends Error {
-  constructor(
-    readonly code: ProvisionerErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProvisionerException';
-  }
-}
+export class ProvisionerException extends DomainException<ProvisionerErrorCode> {}
 
 /**
  * The NATS mapper: only domain codes reach the caller. Anything else (a database error also
