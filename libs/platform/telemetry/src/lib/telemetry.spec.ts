@@ -1,4 +1,6 @@
 import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startTelemetry, stopTelemetry } from './telemetry';
 
 // The real exporter loads `http` with a dynamic import(), which jest's CommonJS runtime refuses, so
@@ -35,5 +37,25 @@ describe(startTelemetry.name, () => {
     expect(exporterConfigs).toHaveLength(1);
     expect(exporterConfigs[0].url).toBe('http://collector.invalid:4318/v1/traces');
     expect(exporterConfigs[0].headers).toEqual({ Authorization: 'Basic dXNlcjpwYXNz==', 'x-scope-orgid': 'team a,b=c' });
+  });
+
+  it('gives spans trace ids without recording them when they go nowhere', () => {
+    startTelemetry({ serviceName: 'telemetry-spec' });
+
+    const span = trace.getTracer('spec').startSpan('unexported');
+    expect(trace.isSpanContextValid(span.spanContext())).toBe(true);
+    expect(span.isRecording()).toBe(false);
+    span.end();
+  });
+
+  it('records every span when an exporter receives them', async () => {
+    const exporter = new InMemorySpanExporter();
+    startTelemetry({ serviceName: 'telemetry-spec', exporter });
+
+    const span = trace.getTracer('spec').startSpan('exported');
+    expect(span.isRecording()).toBe(true);
+    span.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(exporter.getFinishedSpans().map((finished) => finished.name)).toEqual(['exported']);
   });
 });
