@@ -1,6 +1,6 @@
 // Tools the proxy benchmarks share: a scratch directory that ends every process it started, nginx
 // with a throw-away configuration, wrk (with a client certificate, through an LD_PRELOAD shim),
-// and a few measurements (RSS, percentiles).
+// and a few measurements (RSS, CPU time, percentiles).
 
 import { freePort, waitFor } from '@portcullis/platform/testing';
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -36,6 +36,7 @@ export class Bench {
   readonly dir: string;
   private readonly children: ChildProcess[] = [];
   private readonly cleanups: Array<() => Promise<void> | void> = [];
+  private readonly nginxMasters = new Map<string, number>();
 
   constructor(prefix: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -89,6 +90,7 @@ ${serverBlock.replace(/^/gm, '    ')}
 `,
     );
     const master = this.track(spawn(binary, ['-p', prefix, '-c', config], { stdio: 'ignore' }));
+    this.nginxMasters.set(name, master.pid ?? 0);
     // SIGTERM makes the master stop its workers; a SIGKILLed master would leave them running.
     this.onCleanup(async () => {
       if (master.exitCode !== null || master.signalCode !== null) return;
@@ -98,6 +100,11 @@ ${serverBlock.replace(/^/gm, '    ')}
     });
     await waitFor(() => canConnect(port), `nginx (${name}) on port ${port}`, 10_000);
     return port;
+  }
+
+  /** The master process of nginx `name` (its worker is its child). */
+  nginxPid(name: string): number | undefined {
+    return this.nginxMasters.get(name);
   }
 }
 
@@ -163,23 +170,14 @@ export function wrkClientCertEnv(shim: string, certFile: string, keyFile: string
 export interface WrkOptions {
   connections: number;
   env?: NodeJS.ProcessEnv;
-  /** Mean think time per connection between requests (exponential), to pace wrk below its maximum. */
-  delayMs?: number;
 }
 
+/**
+ * wrk at full speed (closed loop: each connection sends its next request when the previous one is
+ * answered). For latency at a given rate use constant-rate-load.ts: wrk's pacing hides queueing.
+ */
 export function runWrk(url: string, seconds: number, options: WrkOptions): WrkResult {
-  const script = options.delayMs !== undefined ? ['-s', path.join(os.tmpdir(), `wrk-delay-${process.pid}.lua`)] : [];
-  // Exponential think times: arrivals close to a Poisson process. A fixed delay would keep the
-  // connections in lockstep and send them in bursts of `connections` requests at once.
-  if (options.delayMs !== undefined) {
-    fs.writeFileSync(
-      script[1],
-      `init = function(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)) end
-function delay() return math.floor(-${options.delayMs} * math.log(1 - math.random())) end
-`,
-    );
-  }
-  const output = execFileSync('wrk', ['-t2', `-c${options.connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', ...script, url], {
+  const output = execFileSync('wrk', ['-t2', `-c${options.connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', url], {
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
   });
@@ -202,6 +200,36 @@ export function probeOnce(url: string, credential?: { certPem: string; keyPem: s
 
 export function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+/** Clock ticks per second of the CPU times in /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** /proc/<pid>/stat's fields from the third (state) on: the second, the command, may hold spaces. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/**
+ * User + system CPU time a process has used so far, in milliseconds (utime + stime, every thread);
+ * with `withChildren`, plus that of its running children (nginx's master and its workers).
+ */
+export function cpuTimeMs(pid: number, options: { withChildren?: boolean } = {}): number {
+  const ticks = (fields: string[] | undefined) => (fields ? Number(fields[11]) + Number(fields[12]) : 0);
+  let total = ticks(statFields(pid));
+  if (options.withChildren) {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const fields = statFields(Number(entry));
+      if (fields && Number(fields[1]) === pid) total += ticks(fields);
+    }
+  }
+  return (total * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 export function percentile(sorted: number[], p: number): number {
