@@ -7,6 +7,10 @@ function grantFingerprint(entry: EffectiveAccessEntry): string {
 
 /** A person's effective access as policy answered it: the grants that reach each cluster. */
 export class AccessView {
+  /** coverage() by cluster and namespace: a view never changes, and every request asks. */
+  private readonly coverageMemo = new Map<string, Map<string, ReadonlySet<string>>>();
+  private fingerprints?: readonly string[];
+
   constructor(readonly entries: readonly EffectiveAccessEntry[]) {}
 
   allows(cluster: string): boolean {
@@ -17,12 +21,18 @@ export class AccessView {
    * The grants that cover a request in `namespace` ('' for cluster-scoped) on `cluster`: a
    * cluster-wide grant covers everything, a namespace-limited one only its namespaces.
    */
-  coverage(cluster: string, namespace: string): Set<string> {
-    const covering = new Set<string>();
-    for (const entry of this.entries) {
-      if (entry.cluster.name !== cluster) continue;
-      if (entry.namespaces.length === 0 || (namespace !== '' && entry.namespaces.includes(namespace))) covering.add(grantFingerprint(entry));
-    }
+  coverage(cluster: string, namespace: string): ReadonlySet<string> {
+    let byNamespace = this.coverageMemo.get(cluster);
+    if (!byNamespace) this.coverageMemo.set(cluster, (byNamespace = new Map()));
+    let covering = byNamespace.get(namespace);
+    if (covering) return covering;
+    this.fingerprints ??= this.entries.map(grantFingerprint);
+    const found = new Set<string>();
+    this.entries.forEach((entry, index) => {
+      if (entry.cluster.name !== cluster) return;
+      if (entry.namespaces.length === 0 || (namespace !== '' && entry.namespaces.includes(namespace))) found.add((this.fingerprints as readonly string[])[index]);
+    });
+    byNamespace.set(namespace, (covering = found));
     return covering;
   }
 

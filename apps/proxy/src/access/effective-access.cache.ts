@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PolicyEffectiveAccessV1 } from '@portcullis/contracts';
 import { Requester } from '@portcullis/platform/messaging';
 import { AccessView } from './access-view';
+import { groupsKey } from '../credentials/groups-key';
 
 // Policy events invalidate the cache at once; the age limit only bounds the damage of an event
 // this replica never saw (e.g. a stream deleted by an operator).
@@ -73,5 +74,5 @@ export class EffectiveAccessCache {
 }
 
 function cacheKey(userId: string, groups: readonly string[]): string {
-  return `${userId}\n${[...groups].sort().join('\n')}`;
+  return `${userId}\n${groupsKey(groups)}`;
 }

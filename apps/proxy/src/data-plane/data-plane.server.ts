@@ -200,7 +200,7 @@ export class DataPlaneServer implements OnApplicationBootstrap, BeforeApplicatio
     } else {
       socket.destroy();
     }
-    this.metrics.requests.inc({ cluster: '', code: String(code) });
+    this.metrics.countRequest('', code);
     this.audit.record(record.toEvent());
   }
 }

@@ -132,7 +132,7 @@ export class ProxyRequestHandler {
 
     upstream.once('response', (upstreamHeaders: IncomingHttpHeaders) => {
       const status = Number(upstreamHeaders[':status']);
-      this.metrics.upstreamLatency.observe({ cluster: target.cluster }, (performance.now() - sentAt) / 1000);
+      this.metrics.observeUpstreamLatency(target.cluster, (performance.now() - sentAt) / 1000);
       if (status === 401) {
         // The cluster no longer accepts the token (e.g. its ServiceAccount expired): a bodiless
         // read is retried once with a fresh one; anything else returns the 401 and the next

@@ -83,7 +83,7 @@ export class RequestLifecycle {
     if (record.status === 0) record.status = 499;
     span.setAttribute('http.response.status_code', record.status);
     span.end();
-    this.metrics.requests.inc({ cluster: record.cluster && this.clusters.isKnown(record.cluster) ? record.cluster : '', code: String(record.status) });
+    this.metrics.countRequest(record.cluster && this.clusters.isKnown(record.cluster) ? record.cluster : '', record.status);
     this.audit.record(record.toEvent());
   }
 }

@@ -103,7 +103,7 @@ export class UpgradeRequestHandler {
       socket.once('close', abandon);
       upstreamRequest.once('upgrade', (response: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
         socket.removeListener('close', abandon);
-        this.metrics.upstreamLatency.observe({ cluster: target.cluster }, (performance.now() - sentAt) / 1000);
+        this.metrics.observeUpstreamLatency(target.cluster, (performance.now() - sentAt) / 1000);
         record.status = response.statusCode ?? 101;
         record.decision = 'allowed';
         this.splice(socket, head, upstreamSocket, upstreamHead, response, record, () =>
@@ -121,7 +121,7 @@ export class UpgradeRequestHandler {
       });
       upstreamRequest.once('response', (response: IncomingMessage) => {
         socket.removeListener('close', abandon);
-        this.metrics.upstreamLatency.observe({ cluster: target.cluster }, (performance.now() - sentAt) / 1000);
+        this.metrics.observeUpstreamLatency(target.cluster, (performance.now() - sentAt) / 1000);
         if (response.statusCode === 401) void this.gate.renewToken(admission).catch(() => undefined);
         record.decision = 'allowed';
         this.relayRefusal(socket, response, record);

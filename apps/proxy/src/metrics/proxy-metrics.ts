@@ -6,9 +6,9 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 @Injectable()
 export class ProxyMetrics {
   /** Every answered request; `cluster` is '' when the request named no known cluster. */
-  readonly requests: Counter<'cluster' | 'code'>;
+  private readonly requests: Counter<'cluster' | 'code'>;
   /** From sending a request upstream to the upstream's response headers. */
-  readonly upstreamLatency: Histogram<'cluster'>;
+  private readonly upstreamLatency: Histogram<'cluster'>;
   readonly auditDropped: Counter;
   private readonly openStreams: Gauge;
   private readonly auditBufferDepth: Gauge;
@@ -16,6 +16,8 @@ export class ProxyMetrics {
   private openStreamCount: () => number = () => 0;
   private auditDepth: () => number = () => 0;
   private upstreamConnectionCount: () => number = () => 0;
+  private readonly requestSeries = new Map<string, Map<number, { inc(): void }>>();
+  private readonly upstreamLatencySeries = new Map<string, { observe(value: number): void }>();
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -46,6 +48,21 @@ export class ProxyMetrics {
       registers,
       collect: () => this.upstreamConnections.set(this.upstreamConnectionCount()),
     });
+  }
+
+  /** Counts an answered request. The labelled series are found once per cluster and code, not per request. */
+  countRequest(cluster: string, code: number): void {
+    let byCode = this.requestSeries.get(cluster);
+    if (!byCode) this.requestSeries.set(cluster, (byCode = new Map()));
+    let series = byCode.get(code);
+    if (!series) byCode.set(code, (series = this.requests.labels({ cluster, code: String(code) })));
+    series.inc();
+  }
+
+  observeUpstreamLatency(cluster: string, seconds: number): void {
+    let series = this.upstreamLatencySeries.get(cluster);
+    if (!series) this.upstreamLatencySeries.set(cluster, (series = this.upstreamLatency.labels({ cluster })));
+    series.observe(seconds);
   }
 
   observe(sources: { openStreams?: () => number; auditDepth?: () => number; upstreamConnections?: () => number }): void {

@@ -3,6 +3,7 @@ import { SaTokenEnsureV1 } from '@portcullis/contracts';
 import { Requester } from '@portcullis/platform/messaging';
 import { SERVICE_CONFIG } from '@portcullis/platform/service';
 import { ProxyConfig } from '../config/proxy.config';
+import { groupsKey } from '../credentials/groups-key';
 
 export interface TokenSubject {
   userId: string;
@@ -88,5 +89,5 @@ export class ServiceAccountTokenCache {
 }
 
 function cacheKey(subject: TokenSubject): string {
-  return `${subject.userId}\n${subject.cluster}\n${[...subject.groups].sort().join('\n')}`;
+  return `${subject.userId}\n${subject.cluster}\n${groupsKey(subject.groups)}`;
 }
