@@ -24,9 +24,9 @@
 //     Portcullis also its exported nodejs_eventloop_delay_seconds histogram over the same run, to
 //     check that what operators would see agrees.
 //   - watch fan-out: <watches> concurrent watches through one Portcullis process: RSS per watch,
-//     with process.memoryUsage() before and after (no forced GC, as the RSS) to say where it went,
-//     and how long one event takes to reach all of them, against the same watches straight to the
-//     fan-out upstream.
+//     with process.memoryUsage() before and after to say where it went (both readings after a full
+//     GC, through the proxy's inspector, as agent-tunnel.bench.ts does), and how long one event
+//     takes to reach all of them, against the same watches straight to the fan-out upstream.
 // It ends with one table and issue 11's targets. On this 2-core machine every process shares the
 // same CPUs: figures move with whatever else runs, ratios from the same run less so.
 // wrk cannot present a client certificate, which Portcullis requires; a 15-line LD_PRELOAD shim
@@ -50,9 +50,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClientCredential, TestCertificateAuthority } from '../apps/proxy/test/support/client-certificates';
-import { Bench, buildClientCertShim, canConnect, cpuTimeMs, fmt, has, nginxBinary, percentile, probeOnce, rssKiB, runBench, runWrk, WrkResult, wrkClientCertEnv } from './support/bench-tools';
+import { Bench, buildClientCertShim, canConnect, cpuTimeMs, fmt, getText, has, nginxBinary, percentile, probeOnce, rssKiB, runBench, runWrk, sleep, WrkResult, wrkClientCertEnv } from './support/bench-tools';
 import { ConstantRateResult, failures, MAX_MEAN_SEND_LAG_MS, runConstantRate } from './support/constant-rate-load';
-import { BENCH_JIT_TOKEN, buildApp, directCluster, serveControlPlaneStandIns, SMALL_GET_BODY as BODY, SMALL_GET_PATH as RESOURCE_PATH, startBuiltProxy, startSmallGetUpstream } from './support/portcullis-stack';
+import { BENCH_JIT_TOKEN, BuiltProxy, buildApp, directCluster, serveControlPlaneStandIns, SMALL_GET_BODY as BODY, SMALL_GET_PATH as RESOURCE_PATH, startBuiltProxy, startSmallGetUpstream } from './support/portcullis-stack';
 import { bucketsBetween, countAbove, HistogramBuckets, histogramCount, RuntimeStats, RuntimeStatsProbe, scrapeHistogram } from './support/runtime-stats';
 import { fanOut, FanOutUpstream, startFanOutUpstream } from './support/watch-fan-out';
 
@@ -175,14 +175,18 @@ async function run(bench: Bench): Promise<void> {
 
   buildApp('proxy');
   const proxyStats = new RuntimeStatsProbe(path.join(bench.dir, 'proxy-runtime-stats.json'));
-  const { proxyUrl, opsUrl, pid: proxyPid } = await startBuiltProxy(bench, {
+  const proxy = await startBuiltProxy(bench, {
     node: PROXY_NODE,
     nats,
     pki,
     env: proxyStats.env,
+    // For a full GC before each memory reading of the fan-out; until then the inspector only
+    // listens (no session, no debugger enabled), as in agent-tunnel.bench.ts' throughput runs.
+    inspect: true,
     nodeArgs: [...proxyStats.nodeArgs, ...(process.env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter(Boolean)],
     outputFile: process.env['BENCH_PROXY_OUTPUT'],
   });
+  const { proxyUrl, opsUrl, pid: proxyPid } = proxy;
 
   const ca = await TestCertificateAuthority.fromPem(fs.readFileSync(pki.kubeconfigCaCertFile, 'utf8'), fs.readFileSync(pki.kubeconfigCaKeyFile, 'utf8'));
   const credential = await ca.mint({ userId: 'bench', groups: ['bench'] });
@@ -291,7 +295,7 @@ location / {
   else console.log(`\nno saturation rate for Portcullis: no run at half of it`);
   for (const rate of new Set([...FIXED_RATES, ...(results.halfMaxRate ? [results.halfMaxRate] : [])])) await pacedRuns(answering, rate, results);
 
-  await watchFanOut({ proxyUrl, proxyPid, proxyStats, pki, upstreamPki, credential, fanout }, results);
+  await watchFanOut({ proxy, proxyStats, pki, upstreamPki, credential, fanout }, results);
   summarise(proxyNodeVersion, answering, results);
 }
 
@@ -309,7 +313,7 @@ async function saturation(peers: Peer[], opsUrl: string, results: Results): Prom
       `  ${peer.name.padEnd(14)} ${fmt(result.requestsPerSecond).padStart(7)} req/s   p50 ${fmt(result.p50Ms, 2).padStart(6)} ms   p99 ${fmt(result.p99Ms, 2).padStart(6)} ms${result.errors ? `   (${result.errors})` : ''}`,
     );
     if (peer.name === 'portcullis') {
-      const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
+      const metrics = await getText(`${opsUrl}/metrics`);
       const series = (suffix: string) => Number(new RegExp(`^proxy_upstream_latency_seconds_${suffix}\\{[^}]*cluster="bench"[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
       console.log(`  ${''.padEnd(14)} (mean upstream response time seen by the proxy: ${fmt((series('sum') / series('count')) * 1000, 2)} ms)`);
     }
@@ -391,7 +395,7 @@ function exportedDelayBeside(buckets: HistogramBuckets, runtime: RuntimeStats): 
 const signed = (value: number, digits = 2) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(digits)}` : 'n/a');
 
 async function watchFanOut(
-  context: { proxyUrl: string; proxyPid: number; proxyStats: RuntimeStatsProbe; pki: DevPki; upstreamPki: DevPki; credential: ClientCredential; fanout: FanOutUpstream },
+  context: { proxy: BuiltProxy; proxyStats: RuntimeStatsProbe; pki: DevPki; upstreamPki: DevPki; credential: ClientCredential; fanout: FanOutUpstream },
   results: Results,
 ): Promise<void> {
   const upstream = context.fanout;
@@ -411,7 +415,7 @@ async function watchFanOut(
 
   console.log(`\nwatch fan-out: ${WATCHES} watches through one Portcullis process`);
   const connect = () =>
-    http2.connect(context.proxyUrl, { ca: fs.readFileSync(context.pki.proxyCaCertFile), cert: context.credential.certPem, key: context.credential.keyPem });
+    http2.connect(context.proxy.proxyUrl, { ca: fs.readFileSync(context.pki.proxyCaCertFile), cert: context.credential.certPem, key: context.credential.keyPem });
   // Warm the access, token and upstream caches, then take the baseline.
   const warm = connect();
   await new Promise<void>((resolve, reject) => {
@@ -422,21 +426,26 @@ async function watchFanOut(
   });
   warm.close();
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const rssBefore = rssKiB(context.proxyPid);
-  const memoryBefore = (await context.proxyStats.read(context.proxyPid)).memory;
+  // A full GC, then a second to settle, before each reading: without it a reading depends on when
+  // V8 last collected (heapUsed before and after differed by tens of MiB of garbage).
+  const settled = async () => {
+    await context.proxy.collectGarbage();
+    await sleep(1_000);
+    return { rss: rssKiB(context.proxy.pid), memory: (await context.proxyStats.read(context.proxy.pid)).memory };
+  };
+  const before = await settled();
   let rssPerWatchKiB = NaN;
   // Client-go multiplexes many streams per connection; the proxy allows 1,000 per client connection.
   const through = await fanOut({ connect, path: '/clusters/fanout/api/v1/namespaces/default/configmaps?watch=1', perSession: 500 }, WATCHES, upstream, {
     whenEstablished: async () => {
-      const rssAfter = rssKiB(context.proxyPid);
-      const memoryAfter = (await context.proxyStats.read(context.proxyPid)).memory;
-      rssPerWatchKiB = (rssAfter - rssBefore) / WATCHES;
-      console.log(`  proxy RSS ${fmt(rssBefore / 1024)} MiB -> ${fmt(rssAfter / 1024)} MiB: ${fmt(rssPerWatchKiB, 1)} KiB per watch (target <= ${TARGETS.rssPerWatchKiB} KiB; nginx ~69, kubectl proxy ~40)`);
-      // Where it went (process.memoryUsage(), no forced GC): JS heap, memory V8 tracks outside it
-      // (buffers, TLS and HTTP/2 state), the rest is the allocator's.
+      const after = await settled();
+      rssPerWatchKiB = (after.rss - before.rss) / WATCHES;
+      console.log(`  proxy RSS ${fmt(before.rss / 1024)} MiB -> ${fmt(after.rss / 1024)} MiB: ${fmt(rssPerWatchKiB, 1)} KiB per watch (target <= ${TARGETS.rssPerWatchKiB} KiB; nginx ~69, kubectl proxy ~40)`);
+      // Where it went (process.memoryUsage()): the JS heap, memory V8 is told of outside it
+      // (buffers, native HTTP/2 and TLS state), and the rest of RSS, the allocator's and the code's.
       for (const key of ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const) {
-        const delta = (memoryAfter[key] - memoryBefore[key]) / 1024;
-        console.log(`    ${key.padEnd(12)} ${fmt(memoryBefore[key] / 1048576, 1).padStart(7)} MiB -> ${fmt(memoryAfter[key] / 1048576, 1).padStart(7)} MiB   ${signed(delta / WATCHES, 1)} KiB per watch`);
+        const delta = (after.memory[key] - before.memory[key]) / 1024;
+        console.log(`    ${key.padEnd(12)} ${fmt(before.memory[key] / 1048576, 1).padStart(7)} MiB -> ${fmt(after.memory[key] / 1048576, 1).padStart(7)} MiB   ${signed(delta / WATCHES, 1)} KiB per watch`);
       }
     },
   });

@@ -198,6 +198,17 @@ export function probeOnce(url: string, credential?: { certPem: string; keyPem: s
   });
 }
 
+/**
+ * A GET over a connection of its own, for a service's /metrics: the bench's event loop sits blocked
+ * in wrk (execFileSync) for seconds, so a pooled keep-alive connection may be one the server has
+ * closed meanwhile, unnoticed ("other side closed").
+ */
+export async function getText(url: string): Promise<string> {
+  const { status, body } = await probeOnce(url);
+  if (status !== 200) throw new Error(`GET ${url} answered ${status} ${body.slice(0, 200)}`);
+  return body;
+}
+
 export function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 }

@@ -5,6 +5,7 @@
 import { waitFor } from '@portcullis/platform/testing';
 import fs from 'node:fs';
 import path from 'node:path';
+import { getText } from './bench-tools';
 
 export interface GcCounter {
   count: number;
@@ -45,7 +46,7 @@ export class RuntimeStatsProbe {
 export type HistogramBuckets = Map<number, number>;
 
 export async function scrapeHistogram(metricsUrl: string, name: string): Promise<HistogramBuckets> {
-  const text = await (await fetch(metricsUrl)).text();
+  const text = await getText(metricsUrl);
   const buckets: HistogramBuckets = new Map();
   for (const match of text.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
     const le = /le="([^"]+)"/.exec(match[1])?.[1];
