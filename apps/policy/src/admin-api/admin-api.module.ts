@@ -1,4 +1,4 @@
-import { ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ROOT_LOGGER, SERVICE_CONFIG } from '@portcullis/platform/service';
@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { PolicyConfig } from '../config/policy.config';
 import { AdminAuthenticator } from './admin-authenticator';
 import { AdminContext } from './admin-principal';
-import { ApolloExpressDriver } from './apollo-express.driver';
 import { GraphQLErrorFormatter } from './graphql-error.formatter';
 import { QueryLimits } from './query-limits';
 import { webSocketOperations } from './websocket-operations';
@@ -66,7 +65,7 @@ function adminApiOptions(config: PolicyConfig, authenticator: AdminAuthenticator
 @Module({
   imports: [
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
-      driver: ApolloExpressDriver,
+      driver: ApolloDriver,
       imports: [AdminApiSupportModule],
       inject: [SERVICE_CONFIG, AdminAuthenticator, GraphQLErrorFormatter, QueryLimits, ROOT_LOGGER],
       useFactory: adminApiOptions,
