@@ -6,6 +6,9 @@ const { pathsToModuleNameMapper } = require('./tools/jest/paths.cjs');
 // ESM-only packages that jest (CommonJS) must transform; everything else in
 // node_modules is loaded as is.
 const esmPackages = [
+  // NestJS 12 ships ES modules only.
+  '@nestjs',
+  '@as-integrations',
   '@kubernetes/client-node',
   'openid-client',
   'oauth4webapi',
