@@ -21,7 +21,9 @@ export async function bootstrapService<C extends ProcessConfig>(options: Bootstr
 
   const app = await NestFactory.create(options.createModule(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // The signals an orchestrator or a terminal sends to stop a process; by default Nest also stops on
+  // SIGUSR2, SIGHUP and others that profilers and diagnostics send to a running process.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   const address = app.getHttpServer().address() as { port: number };
   const logger = app.get<PinoLogger>(ROOT_LOGGER);
