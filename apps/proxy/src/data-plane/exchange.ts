@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { constants as http2Constants, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Readable, Writable } from 'node:stream';
 import { ProxyErrorCode, ProxyException } from '../errors/proxy.exception';
@@ -48,6 +48,14 @@ export function abortClient(request: ClientRequest, response: ClientResponse): v
     return;
   }
   request.socket?.destroy();
+}
+
+/**
+ * Sets the status and headers. Both response types take the same arguments, but their overloads
+ * differ, so TypeScript cannot call writeHead on the union.
+ */
+export function writeHead(response: ClientResponse, status: number, headers: OutgoingHttpHeaders): void {
+  (response as ServerResponse).writeHead(status, headers);
 }
 
 /** Sends the status line and headers now, before any body (watches, log follows). */

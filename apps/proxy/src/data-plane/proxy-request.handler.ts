@@ -20,7 +20,7 @@ import { ClusterRoute } from '../routing/cluster-route';
 import { RequestInfo } from '../routing/request-info.parser';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/forwarded-headers';
 import { UpstreamPool } from '../upstream/upstream-pool';
-import { abortClient, ClientRequest, ClientResponse, flushHeaders, hasRequestBody, isHttp2, pump } from './exchange';
+import { abortClient, ClientRequest, ClientResponse, flushHeaders, hasRequestBody, isHttp2, pump, writeHead } from './exchange';
 import { OpenStreamRegistry } from './open-stream.registry';
 import { Admission, RequestGate } from './request-gate';
 import { IdentifiedRequest, RequestLifecycle } from './request-lifecycle';
@@ -148,7 +148,7 @@ export class ProxyRequestHandler {
       }
       record.status = status;
       record.decision = 'allowed';
-      response.writeHead(status, clientResponseHeaders(upstreamHeaders));
+      writeHead(response, status, clientResponseHeaders(upstreamHeaders));
       // A streamed answer (watch, follow: no length) must show its headers before the first
       // event; a sized one goes out with its body in one write.
       if (upstreamHeaders['content-length'] === undefined) flushHeaders(response);
@@ -202,7 +202,7 @@ export class ProxyRequestHandler {
     const headers: OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-cache, private' };
     if (reply.retryAfterSeconds !== undefined) headers['retry-after'] = String(reply.retryAfterSeconds);
     if (reply.closeConnection && !isHttp2(request)) headers.connection = 'close';
-    response.writeHead(reply.code, headers);
+    writeHead(response, reply.code, headers);
     if (request.method === 'HEAD') {
       response.end();
       return;

@@ -103,7 +103,8 @@ export class RequestContext {
   }
 
   private writeHead(code: number, contentType: string): void {
-    this.res.writeHead(code, {
+    // Both response types take these arguments; their overloads differ, so the union cannot be called.
+    (this.res as ServerResponse).writeHead(code, {
       'content-type': contentType,
       'cache-control': 'no-cache, private',
       'audit-id': this.auditId,
