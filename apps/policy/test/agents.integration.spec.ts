@@ -1,3 +1,5 @@
+// @peculiar/x509 2 resolves its parsers through tsyringe, which needs the Reflect polyfill first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { DevPki, ensureDevPki } from '@portcullis/dev-pki';
 import { AgentEnrollmentCodes, AgentEnrollV1, AgentRenewV1, PolicyClusterCredentialV1, PolicyClusterLookupV1, PolicyClusterLookupV2, Subjects } from '@portcullis/contracts';

@@ -11,6 +11,8 @@
  *     on the proxy's internal relay: `proxy` (serving the relay, and dialling other replicas) and
  *     `sa-provisioner` (its calls to agent-mode clusters).
  */
+// @peculiar/x509 2 resolves its parsers through tsyringe, which needs the Reflect polyfill first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { KeyObject, X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import fs from 'node:fs';

@@ -1,3 +1,5 @@
+// @peculiar/x509 2 resolves its parsers through tsyringe, which needs the Reflect polyfill first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { hasExpired, readAgentIdentity, renewalDue } from './agent-identity';

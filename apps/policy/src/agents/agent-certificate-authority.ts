@@ -9,6 +9,8 @@
  * - Issues: client-authentication certificates only (no CA, no serverAuth), naming one cluster
  *   (CN = its name, SAN URI = its id), for a bounded validity that never outlives the CA.
  */
+// @peculiar/x509 2 resolves its parsers through tsyringe, which needs the Reflect polyfill first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { loadSigningCa, SigningCa } from '@portcullis/platform/auth';
 import { createHash, createPublicKey, randomBytes, webcrypto } from 'node:crypto';

@@ -8,6 +8,8 @@
  *   its validity period. The groups are the O values the issuer signed (a snapshot).
  * - Never holds: any private key of a client, or the CA's key.
  */
+// @peculiar/x509 2 resolves its parsers through tsyringe, which needs the Reflect polyfill first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';

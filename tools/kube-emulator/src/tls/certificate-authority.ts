@@ -1,4 +1,6 @@
 import { randomBytes, webcrypto } from 'node:crypto';
+// @peculiar/x509 2 resolves its parsers through tsyringe, which needs the Reflect polyfill first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 // A throwaway CA created at every start: it signs the serving certificate and the client
