@@ -2,7 +2,7 @@ import { ConsumerDefinition, defineEvent, StreamDefinition } from '@portcullis/c
 import { DurableConsumer, ensureStreams, EventPublisher, MessagingConnection, silentLogger } from '@portcullis/platform/messaging';
 import { SpanKind, startTelemetry, stopTelemetry, withSpan } from '@portcullis/platform/telemetry';
 import { stackEnvironment, uniqueName, waitFor } from '@portcullis/platform/testing';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 

@@ -1,6 +1,6 @@
 import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { trace } from '@opentelemetry/api';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { startTelemetry, stopTelemetry } from './telemetry';
 
 // The real exporter loads `http` with a dynamic import(), which jest's CommonJS runtime refuses, so
@@ -55,7 +55,7 @@ describe(startTelemetry.name, () => {
     const span = trace.getTracer('spec').startSpan('exported');
     expect(span.isRecording()).toBe(true);
     span.end();
-    await new Promise((resolve) => setImmediate(resolve));
+    for (let waited = 0; exporter.getFinishedSpans().length === 0 && waited < 1_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(exporter.getFinishedSpans().map((finished) => finished.name)).toEqual(['exported']);
   });
 });

@@ -10,7 +10,7 @@ import {
   SimpleSpanProcessor,
   SpanExporter,
   SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
@@ -32,13 +32,13 @@ let sdk: NodeSDK | undefined;
 export function startTelemetry(options: TelemetryOptions): void {
   if (sdk) return;
   const spanProcessors: SpanProcessor[] = [];
-  if (options.exporter) spanProcessors.push(new SimpleSpanProcessor(options.exporter));
+  if (options.exporter) spanProcessors.push(new SimpleSpanProcessor({ exporter: options.exporter }));
   if (options.otlpEndpoint) {
     const url = `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
     // The SDK's own parser for OTEL_EXPORTER_OTLP_HEADERS: splits each pair at its first `=` only,
     // so base64 padding in `Authorization=Basic dXNlcjpwYXNz==` survives, and percent-decodes.
     const headers = parseKeyPairsIntoRecord(options.otlpHeaders);
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url, headers })));
+    spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url, headers }) }));
   }
   // Without any processor the SDK registers no tracer at all, and trace ids would vanish from
   // logs, audit events and NATS headers; a no-op processor keeps ids without exporting. Spans that
