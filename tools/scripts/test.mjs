@@ -37,7 +37,7 @@ const stopStack = () => stack.stop();
 process.once('SIGINT', () => void stopStack().then(() => process.exit(130)));
 process.once('SIGTERM', () => void stopStack().then(() => process.exit(143)));
 
-let exitCode = 0;
+let exitCode;
 try {
   // The module-boundary lint rule reads Nx's project graph; compute it first.
   await run(bin('nx'), ['show', 'projects'], { ...env, NX_DAEMON: 'false' });

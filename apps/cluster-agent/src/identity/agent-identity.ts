@@ -28,7 +28,7 @@ export function readAgentIdentity(material: IdentityMaterial, clusterName: strin
   } catch {
     throw new IdentityException(IdentityErrorCode.CertificateMismatch, 'the certificate does not parse');
   }
-  let matchesKey = false;
+  let matchesKey: boolean;
   try {
     matchesKey = certificate.checkPrivateKey(createPrivateKey(material.keyPem));
   } catch {

@@ -75,7 +75,7 @@ export async function parseCertificateRequest(pem: string): Promise<x509.Pkcs10C
     (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') ||
     (key.asymmetricKeyType === 'rsa' && bits >= MIN_RSA_BITS && bits <= MAX_RSA_BITS);
   if (!acceptable) throw csrInvalid(`the CSR's key must be ECDSA P-256 or RSA of ${MIN_RSA_BITS}-${MAX_RSA_BITS} bits`);
-  let verified = false;
+  let verified: boolean;
   try {
     verified = await csr.verify();
   } catch {
