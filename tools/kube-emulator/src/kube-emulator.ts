@@ -276,6 +276,14 @@ export class KubeEmulator {
       rejectUnauthorized: false,
       ca: [this.caPem],
       settings: { maxConcurrentStreams: this.options.maxConcurrentStreams ?? 100 },
+      // kube-apiserver (Go's HTTP/2 server) bounds a connection by flow control and the handlers
+      // it runs, and answers a burst of cancelled streams without GOAWAY. nghttp2 adds limits it
+      // does not have: a rapid-reset guard (1,000 RST_STREAM, then 33/s) and a 10 MB cap on a
+      // session's memory, past which new streams are refused with ENHANCE_YOUR_CALM; either would
+      // fail a connection a real API server keeps (a client ending 900 watches at once, say).
+      streamResetBurst: 100_000,
+      streamResetRate: 10_000,
+      maxSessionMemory: 1_024,
     });
     server.on('request', api.handleRequest as unknown as (req: ApiRequest, res: ApiResponse) => void);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void upgrades.handle(req, socket, head));

@@ -65,9 +65,9 @@ export class TunnelDialer {
       // nghttp2 guards servers against "rapid reset" floods (1,000 RST_STREAM at once, then 33/s)
       // and answers a flood with GOAWAY. Here the peer is the authenticated proxy, which cancels
       // one stream per watch a person closes: a client dropping 1,000 watches at once must not
-      // take the cluster's tunnel down for everyone. Node.js 22+ lets us raise the limit; older
-      // runtimes ignore these options (see the README).
-      ...{ streamResetBurst: STREAM_RESET_BURST, streamResetRate: STREAM_RESET_RATE },
+      // take the cluster's tunnel down for everyone.
+      streamResetBurst: STREAM_RESET_BURST,
+      streamResetRate: STREAM_RESET_RATE,
     });
     this.server.on('stream', (stream, headers) => router.route(stream, headers));
     metrics.observe({ tunnelUp: () => this.isUp, activeStreams: () => router.activeStreams });
