@@ -9,7 +9,7 @@
  *   honours backpressure, so a slow reader slows only its own stream.
  */
 import { AGENT_CREDENTIAL_HEADER, AGENT_CREDENTIAL_SELF } from '@portcullis/platform/tunnel';
-import { ClientHttp2Stream, constants, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { ClientHttp2Stream, constants, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Logger } from 'pino';
 import { ClusterAccess } from '../kubernetes/cluster-access';
 import { ApiServerSessionPool } from './api-server-session.pool';
@@ -34,21 +34,37 @@ export class ApiServerRelay {
     const api = this.cluster.apiServer;
     const outgoing = apiServerRequestHeaders(headers, { authority: api.authority, path: `${api.basePath}${String(headers[':path'])}` }, credential);
 
+    this.send(stream, credential.kind, outgoing, true);
+  }
+
+  private send(stream: ServerHttp2Stream, credential: ForwardedCredential['kind'], outgoing: OutgoingHttpHeaders, mayRetry: boolean): void {
     let upstream: ClientHttp2Stream;
     try {
-      upstream = this.pool.open(credential.kind, outgoing, stream.endAfterHeaders);
+      upstream = this.pool.open(credential, outgoing, stream.endAfterHeaders);
     } catch (error) {
       this.unreachable(stream, error as Error);
       return;
     }
 
+    let retried = false;
     upstream.once('response', (responseHeaders) => {
       if (stream.destroyed || stream.closed) return;
       stream.respond(tunnelResponseHeaders(responseHeaders));
       upstream.pipe(stream);
     });
-    upstream.on('error', (error) => this.upstreamFailed(stream, error));
+    upstream.on('error', (error) => {
+      // A stream the API server refused before doing anything with it (its connection is going
+      // away, or over a limit) is safe to send again when it has no body, as Go's HTTP/2 client
+      // does; the pool has stopped handing out that connection.
+      if (mayRetry && stream.endAfterHeaders && !stream.headersSent && !stream.destroyed && wasRefused(upstream.rstCode)) {
+        retried = true;
+        this.send(stream, credential, outgoing, false);
+        return;
+      }
+      this.upstreamFailed(stream, error);
+    });
     upstream.once('close', () => {
+      if (retried) return;
       // The API server is done with the request; whatever body is still coming is dropped.
       stream.unpipe(upstream);
       if (!stream.readableEnded) stream.resume();
@@ -78,4 +94,9 @@ export class ApiServerRelay {
     this.logger.warn({ err: error, apiServer }, 'API server unreachable for a tunnel stream');
     respondWithStatus(stream, 502, 'ServiceUnavailable', `the Portcullis cluster agent could not reach the API server ${apiServer}: ${error.message}`);
   }
+}
+
+/** RST_STREAM codes with which a server turns a stream away unprocessed (RFC 9113 §8.7). */
+function wasRefused(code: number | undefined): boolean {
+  return code === constants.NGHTTP2_REFUSED_STREAM || code === constants.NGHTTP2_ENHANCE_YOUR_CALM;
 }

@@ -1,4 +1,4 @@
-import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import { constants, type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 
 export interface PooledHttp2SessionOptions {
   /** Streams assumed until the server's SETTINGS arrive (a real API server allows 100). */
@@ -58,6 +58,8 @@ export class PooledHttp2Session {
     this.active++;
     clearTimeout(this.idleTimer);
     stream.once('close', () => {
+      // The server turned the stream away (over a limit of its own): give it no more.
+      if (stream.rstCode === constants.NGHTTP2_REFUSED_STREAM || stream.rstCode === constants.NGHTTP2_ENHANCE_YOUR_CALM) this.retire();
       this.active--;
       if (this.active === 0 && this.usable) this.idleTimer = setTimeout(() => this.session.close(), this.options.idleCloseMs).unref();
     });
