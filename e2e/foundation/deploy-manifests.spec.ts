@@ -14,6 +14,7 @@ interface Container {
   livenessProbe?: { httpGet?: { path: string } };
   readinessProbe?: { httpGet?: { path: string } };
   env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
+  resources?: { limits?: { memory?: string } };
 }
 
 describeWithKubectl('k8s/base kustomizations', () => {
@@ -29,6 +30,13 @@ describeWithKubectl('k8s/base kustomizations', () => {
     expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
     expect(pod?.initContainers[0].command).toEqual(['node', 'migrate.js']);
+    if (service === 'proxy') {
+      // The heap flags leave room for code and native memory under the container's limit.
+      const nodeOptions = container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+      const flag = (name: string) => Number(new RegExp(`--${name}=(\\d+)`).exec(nodeOptions)?.[1]);
+      const limitMiB = Number(/^(\d+)Mi$/.exec(container.resources?.limits?.memory ?? '')?.[1]);
+      expect(flag('max-old-space-size') + 3 * flag('max-semi-space-size') + 128).toBeLessThanOrEqual(limitMiB);
+    }
     const databaseUrl = container.env?.find((e) => e.name === 'DATABASE_URL');
     expect(databaseUrl?.value).toBeUndefined();
     expect(databaseUrl?.valueFrom).toEqual({ secretKeyRef: { name: `portcullis-${service}-database`, key: 'url' } });
