@@ -39,6 +39,8 @@ describe(ApiServerRelay.name, () => {
     apiServer.on('stream', (stream) => {
       if (refuseNext > 0) {
         refuseNext--;
+        // Node reports a stream it resets with an error code as an 'error' on its own side too.
+        stream.on('error', () => undefined);
         stream.close(constants.NGHTTP2_REFUSED_STREAM);
         return;
       }
