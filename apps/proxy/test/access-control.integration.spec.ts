@@ -190,6 +190,26 @@ describe('access control at the proxy', () => {
       expect(received.headers.traceparent).not.toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     });
 
+    it('sends a bodiless request the API server refused unprocessed once more, and never one with a body', async () => {
+      recording.refuseNext = 1;
+      let before = recording.streamsReceived;
+      const read = await harness.request(alice, 'GET', '/clusters/recorder/api/v1/namespaces/default/pods');
+      expect(read.status).toBe(200);
+      expect(recording.streamsReceived - before).toBe(2);
+
+      recording.refuseNext = 2;
+      before = recording.streamsReceived;
+      const refusedTwice = await harness.request(alice, 'GET', '/clusters/recorder/api/v1/namespaces/default/pods');
+      expect(refusedTwice.status).toBe(503);
+      expect(recording.streamsReceived - before).toBe(2);
+
+      recording.refuseNext = 1;
+      before = recording.streamsReceived;
+      const write = await harness.request(alice, 'POST', '/clusters/recorder/api/v1/namespaces/default/configmaps', { headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(write.status).toBe(503);
+      expect(recording.streamsReceived - before).toBe(1);
+    });
+
     it('streams a request body upstream', async () => {
       const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { big: 'y'.repeat(300_000) } });
 

@@ -31,6 +31,11 @@ function describeFailure(error: NodeJS.ErrnoException): string {
   return `${cause.code ?? 'error'}: ${cause.message}`;
 }
 
+/** RST_STREAM codes with which a server turns a stream away unprocessed (RFC 9113 §8.7). */
+function wasRefused(code: number | undefined): boolean {
+  return code === http2Constants.NGHTTP2_REFUSED_STREAM || code === http2Constants.NGHTTP2_ENHANCE_YOUR_CALM;
+}
+
 /** Every ordinary (non-upgrade) request of the data plane, HTTP/1.1 and HTTP/2 alike. */
 @Injectable()
 export class ProxyRequestHandler {
@@ -159,6 +164,15 @@ export class ProxyRequestHandler {
     upstream.on('error', (error: NodeJS.ErrnoException) => {
       if (response.destroyed || response.writableEnded) return;
       if (!response.headersSent) {
+        // The API server turned the stream away unprocessed (its connection is going away, e.g.
+        // --goaway-chance, or over a limit): a bodiless request is sent once more, as Go's HTTP/2
+        // client does; the pool no longer hands out that connection.
+        if (mayRenewToken && !withBody && wasRefused(upstream.rstCode)) {
+          response.removeListener('close', onClientGone);
+          forget();
+          this.forward(request, response, record, admission, route, info, false);
+          return;
+        }
         this.refuse(request, response, record, new ProxyException(ProxyErrorCode.ClusterUnreachable, `cluster "${target.cluster}" is unreachable (${describeFailure(error)}); retry later`));
         return;
       }

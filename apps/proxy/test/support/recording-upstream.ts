@@ -17,6 +17,10 @@ export interface RecordedRequest {
  */
 export class RecordingUpstream {
   readonly requests: RecordedRequest[] = [];
+  /** Streams that arrived, refused ones included. */
+  streamsReceived = 0;
+  /** How many of the next HTTP/2 streams to turn away unprocessed (RST_STREAM REFUSED_STREAM). */
+  refuseNext = 0;
 
   private constructor(
     private readonly server: http2.Http2SecureServer,
@@ -30,6 +34,12 @@ export class RecordingUpstream {
     const server = http2.createSecureServer({ cert: fs.readFileSync(pki.proxyCertFile), key: fs.readFileSync(pki.proxyKeyFile), allowHTTP1: true });
     const upstream = new RecordingUpstream(server, fs.readFileSync(pki.proxyCaCertFile, 'utf8'), dir);
     server.on('request', (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => {
+      upstream.streamsReceived++;
+      if (upstream.refuseNext > 0 && request.httpVersionMajor === 2) {
+        upstream.refuseNext--;
+        request.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
       upstream.requests.push({ method: request.method, path: request.url, headers: request.headers });
       request.resume();
       request.on('end', () => {

@@ -57,9 +57,12 @@ export class PooledHttp2Session {
     const stream = this.session.request(headers, { endStream });
     this.active++;
     clearTimeout(this.idleTimer);
-    stream.once('close', () => {
-      // The server turned the stream away (over a limit of its own): give it no more.
+    // The server turned the stream away (over a limit of its own): give it no more. On 'error',
+    // which comes before 'close', so a caller sending the request again gets another connection.
+    stream.once('error', () => {
       if (stream.rstCode === constants.NGHTTP2_REFUSED_STREAM || stream.rstCode === constants.NGHTTP2_ENHANCE_YOUR_CALM) this.retire();
+    });
+    stream.once('close', () => {
       this.active--;
       if (this.active === 0 && this.usable) this.idleTimer = setTimeout(() => this.session.close(), this.options.idleCloseMs).unref();
     });
