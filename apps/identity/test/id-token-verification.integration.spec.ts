@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { BrowserClient, dropSchema, freePort, stackEnvironment, uniqueName } from '@portcullis/platform/testing';
 import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
@@ -8,16 +7,14 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { AppModule } from '../src/app.module';
-import { loadIdentityConfig } from '../src/config/identity.config';
-import { addSigningKey } from '../src/tokens/signing-keys';
+import { startIdentity } from './support/identity-app';
 
 /*
  * The ID token is the credential identity turns into a session, so it must be the IdP's, for this
  * client, from this sign-in. A stand-in IdP answers the token request with whatever ID token the
  * test chooses; everything else about the flow (state cookie, nonce, code) stays genuine.
  */
-const { databaseUrl, natsUrl } = stackEnvironment();
+const { databaseUrl } = stackEnvironment();
 const CLIENT_ID = 'portcullis-test';
 const CLIENT_SECRET = 'identity-test-secret';
 const GENUINE_KID = 'idp-key-1';
@@ -116,23 +113,7 @@ describe('identity: ID token verification', () => {
     await idp.start();
     const port = await freePort();
     identityUrl = `http://127.0.0.1:${port}`;
-    await addSigningKey(path.join(keysDir, 'keys.json'));
-    const config = loadIdentityConfig({
-      HTTP_PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      DATABASE_SCHEMA: schema,
-      DATABASE_MIGRATE_ON_START: 'true',
-      NATS_URL: natsUrl,
-      LOG_LEVEL: 'fatal',
-      PUBLIC_URL: identityUrl,
-      OIDC_ISSUER_URL: idp.issuer,
-      OIDC_CLIENT_ID: CLIENT_ID,
-      OIDC_CLIENT_SECRET: CLIENT_SECRET,
-      OIDC_REDIRECT_URL: `${identityUrl}/auth/callback`,
-      PLATFORM_JWT_SIGNING_KEYS_FILE: path.join(keysDir, 'keys.json'),
-    });
-    app = await NestFactory.create(AppModule.register(config), { logger: false });
-    await app.listen(port, '127.0.0.1');
+    app = await startIdentity({ port, schema, keysDir, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
     db = new Client({ connectionString: databaseUrl });
     await db.connect();
   });

@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { IdentityGroupsListV1, IdentityUsersListV1, PLATFORM_TOKEN_AUDIENCE } from '@portcullis/contracts';
 import { PlatformTokenVerifier } from '@portcullis/platform/auth';
 import { MessagingConnection, Requester } from '@portcullis/platform/messaging';
@@ -8,9 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { AppModule } from '../src/app.module';
-import { loadIdentityConfig } from '../src/config/identity.config';
-import { addSigningKey } from '../src/tokens/signing-keys';
+import { startIdentity } from './support/identity-app';
 
 const { databaseUrl, natsUrl } = stackEnvironment();
 const CLIENT_SECRET = 'identity-test-secret';
@@ -61,23 +58,7 @@ describe('identity: sign-in through the organisation IdP', () => {
     const port = await freePort();
     identityUrl = `http://127.0.0.1:${port}`;
     idp = await DevIdpProcess.start(idpConfig(identityUrl, ['portcullis-admins', 'platform-team']));
-    await addSigningKey(path.join(keysDir, 'keys.json'));
-    const config = loadIdentityConfig({
-      HTTP_PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      DATABASE_SCHEMA: schema,
-      DATABASE_MIGRATE_ON_START: 'true',
-      NATS_URL: natsUrl,
-      LOG_LEVEL: 'warn',
-      PUBLIC_URL: identityUrl,
-      OIDC_ISSUER_URL: idp.issuer,
-      OIDC_CLIENT_ID: 'portcullis-test',
-      OIDC_CLIENT_SECRET: CLIENT_SECRET,
-      OIDC_REDIRECT_URL: `${identityUrl}/auth/callback`,
-      PLATFORM_JWT_SIGNING_KEYS_FILE: path.join(keysDir, 'keys.json'),
-    });
-    app = await NestFactory.create(AppModule.register(config), { logger: false });
-    await app.listen(port, '127.0.0.1');
+    app = await startIdentity({ port, schema, keysDir, issuer: idp.issuer, clientId: 'portcullis-test', clientSecret: CLIENT_SECRET, env: { LOG_LEVEL: 'warn' } });
     db = new Client({ connectionString: databaseUrl });
     await db.connect();
     connection = await MessagingConnection.open({ url: natsUrl, name: 'identity-test' });
@@ -231,24 +212,15 @@ describe('identity: when the IdP is unreachable', () => {
     const port = await freePort();
     const deadIdpPort = await freePort();
     identityUrl = `http://127.0.0.1:${port}`;
-    await addSigningKey(path.join(keysDir, 'keys.json'));
-    const config = loadIdentityConfig({
-      HTTP_PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      DATABASE_SCHEMA: schema,
-      DATABASE_MIGRATE_ON_START: 'true',
-      NATS_URL: natsUrl,
-      LOG_LEVEL: 'fatal',
-      PUBLIC_URL: identityUrl,
-      OIDC_ISSUER_URL: `http://127.0.0.1:${deadIdpPort}`,
-      OIDC_CLIENT_ID: 'portcullis-test',
-      OIDC_CLIENT_SECRET: CLIENT_SECRET,
-      OIDC_REDIRECT_URL: `${identityUrl}/auth/callback`,
-      OIDC_TIMEOUT_MS: '1000',
-      PLATFORM_JWT_SIGNING_KEYS_FILE: path.join(keysDir, 'keys.json'),
+    app = await startIdentity({
+      port,
+      schema,
+      keysDir,
+      issuer: `http://127.0.0.1:${deadIdpPort}`,
+      clientId: 'portcullis-test',
+      clientSecret: CLIENT_SECRET,
+      env: { OIDC_TIMEOUT_MS: '1000' },
     });
-    app = await NestFactory.create(AppModule.register(config), { logger: false });
-    await app.listen(port, '127.0.0.1');
   });
 
   afterAll(async () => {

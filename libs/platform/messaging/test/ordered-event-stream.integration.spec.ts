@@ -11,6 +11,16 @@ function testContracts(scope: string) {
   return { BellRung, LampLit, stream };
 }
 
+/** Every BellRung of the scope's stream from its first, each one's `n` pushed onto `handled`. */
+function bellsFromTheStart(connection: MessagingConnection, { BellRung, stream }: Pick<ReturnType<typeof testContracts>, 'BellRung' | 'stream'>, handled: number[]): OrderedEventStream {
+  return new OrderedEventStream(
+    connection,
+    { name: 'test', stream: stream.name, filterSubject: BellRung.subject, from: 'all', contracts: [BellRung] },
+    (_subject, e) => handled.push((e as { n: number }).n),
+    silentLogger,
+  );
+}
+
 const event = (n: number) => ({ id: randomUUID() as string, occurredAt: new Date().toISOString(), n });
 const encoder = new TextEncoder();
 
@@ -151,12 +161,7 @@ describe(OrderedEventStream.name, () => {
       await ensureStreams(connection.jetstreamManager, [stream]);
       const publisher = new EventPublisher(connection);
       const handled: number[] = [];
-      const sut = new OrderedEventStream(
-        connection,
-        { name: 'test', stream: stream.name, filterSubject: BellRung.subject, from: 'all', contracts: [BellRung] },
-        (_subject, e) => handled.push((e as { n: number }).n),
-        silentLogger,
-      );
+      const sut = bellsFromTheStart(connection, { BellRung, stream }, handled);
       try {
         for (const n of [1, 2, 3]) await publisher.publishContract(BellRung, event(n));
         sut.start();
@@ -181,12 +186,7 @@ describe(OrderedEventStream.name, () => {
       await ensureStreams(connection.jetstreamManager, [stream]);
       await new EventPublisher(connection).publishContract(BellRung, event(1));
       const handled: number[] = [];
-      const sut = new OrderedEventStream(
-        connection,
-        { name: 'test', stream: stream.name, filterSubject: BellRung.subject, from: 'all', contracts: [BellRung] },
-        (_subject, e) => handled.push((e as { n: number }).n),
-        silentLogger,
-      );
+      const sut = bellsFromTheStart(connection, { BellRung, stream }, handled);
       try {
         await nats.halt();
         sut.start();
