@@ -8,7 +8,7 @@
  * - Never: sends a stream anywhere but the API server's own paths, or buffers a body: every pipe
  *   honours backpressure, so a slow reader slows only its own stream.
  */
-import { AGENT_CREDENTIAL_HEADER, AGENT_CREDENTIAL_SELF } from '@portcullis/platform/tunnel';
+import { AGENT_CREDENTIAL_HEADER, AGENT_CREDENTIAL_SELF, wasRefusedUnprocessed } from '@portcullis/platform/tunnel';
 import { ClientHttp2Stream, constants, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Logger } from 'pino';
 import { ClusterAccess } from '../kubernetes/cluster-access';
@@ -56,7 +56,7 @@ export class ApiServerRelay {
       // A stream the API server refused before doing anything with it (its connection is going
       // away, or over a limit) is safe to send again when it has no body, as Go's HTTP/2 client
       // does; the pool has stopped handing out that connection.
-      if (mayRetry && stream.endAfterHeaders && !stream.headersSent && !stream.destroyed && wasRefused(upstream.rstCode)) {
+      if (mayRetry && stream.endAfterHeaders && !stream.headersSent && !stream.destroyed && wasRefusedUnprocessed(upstream.rstCode)) {
         retried = true;
         this.send(stream, credential, outgoing, false);
         return;
@@ -96,7 +96,3 @@ export class ApiServerRelay {
   }
 }
 
-/** RST_STREAM codes with which a server turns a stream away unprocessed (RFC 9113 §8.7). */
-function wasRefused(code: number | undefined): boolean {
-  return code === constants.NGHTTP2_REFUSED_STREAM || code === constants.NGHTTP2_ENHANCE_YOUR_CALM;
-}

@@ -8,6 +8,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ROOT_LOGGER } from '@portcullis/platform/service';
+import { wasRefusedUnprocessed } from '@portcullis/platform/tunnel';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { constants as http2Constants, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
@@ -29,11 +30,6 @@ import { IdentifiedRequest, RequestLifecycle } from './request-lifecycle';
 function describeFailure(error: NodeJS.ErrnoException): string {
   const cause = (error.cause as NodeJS.ErrnoException | undefined) ?? error;
   return `${cause.code ?? 'error'}: ${cause.message}`;
-}
-
-/** RST_STREAM codes with which a server turns a stream away unprocessed (RFC 9113 §8.7). */
-function wasRefused(code: number | undefined): boolean {
-  return code === http2Constants.NGHTTP2_REFUSED_STREAM || code === http2Constants.NGHTTP2_ENHANCE_YOUR_CALM;
 }
 
 /** Every ordinary (non-upgrade) request of the data plane, HTTP/1.1 and HTTP/2 alike. */
@@ -167,7 +163,7 @@ export class ProxyRequestHandler {
         // The API server turned the stream away unprocessed (its connection is going away, e.g.
         // --goaway-chance, or over a limit): a bodiless request is sent once more, as Go's HTTP/2
         // client does; the pool no longer hands out that connection.
-        if (mayRenewToken && !withBody && wasRefused(upstream.rstCode)) {
+        if (mayRenewToken && !withBody && wasRefusedUnprocessed(upstream.rstCode)) {
           response.removeListener('close', onClientGone);
           forget();
           this.forward(request, response, record, admission, route, info, false);

@@ -17,6 +17,14 @@ export interface PooledHttp2SessionOptions {
 }
 
 /**
+ * RST_STREAM codes with which a server turns a stream away before processing it (RFC 9113 §8.7):
+ * such a stream may be sent again, on another connection.
+ */
+export function wasRefusedUnprocessed(code: number | undefined): boolean {
+  return code === constants.NGHTTP2_REFUSED_STREAM || code === constants.NGHTTP2_ENHANCE_YOUR_CALM;
+}
+
+/**
  * One pooled HTTP/2 client connection to an API server (the proxy's direct upstreams, the
  * agent's connections to its own API server): how many streams it carries and may carry, a
  * ping that ends it when the other side silently died (which would otherwise hold every watch
@@ -60,7 +68,7 @@ export class PooledHttp2Session {
     // The server turned the stream away (over a limit of its own): give it no more. On 'error',
     // which comes before 'close', so a caller sending the request again gets another connection.
     stream.once('error', () => {
-      if (stream.rstCode === constants.NGHTTP2_REFUSED_STREAM || stream.rstCode === constants.NGHTTP2_ENHANCE_YOUR_CALM) this.retire();
+      if (wasRefusedUnprocessed(stream.rstCode)) this.retire();
     });
     stream.once('close', () => {
       this.active--;
