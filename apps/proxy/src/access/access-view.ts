@@ -26,11 +26,11 @@ export class AccessView {
     if (!byNamespace) this.coverageMemo.set(cluster, (byNamespace = new Map()));
     let covering = byNamespace.get(namespace);
     if (covering) return covering;
-    this.fingerprints ??= this.entries.map(grantFingerprint);
+    const fingerprints = (this.fingerprints ??= this.entries.map(grantFingerprint));
     const found = new Set<string>();
     this.entries.forEach((entry, index) => {
       if (entry.cluster.name !== cluster) return;
-      if (entry.namespaces.length === 0 || (namespace !== '' && entry.namespaces.includes(namespace))) found.add((this.fingerprints as readonly string[])[index]);
+      if (entry.namespaces.length === 0 || (namespace !== '' && entry.namespaces.includes(namespace))) found.add(fingerprints[index]);
     });
     byNamespace.set(namespace, (covering = found));
     return covering;
