@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { AGENT_CLUSTER_RULES, AGENT_NAMESPACE_RULES, AgentManifestInput, renderAgentManifest } from './agent-manifest';
 
-const baseDir = path.join(workspaceRoot, 'k8s', 'cluster-agent');
+const baseDir = path.join(workspaceRoot, 'k8s', 'managed-cluster', 'agent');
 
 // The placeholders of the kustomize base: rendering with them must give the base itself.
 const placeholders: AgentManifestInput = {
@@ -43,7 +43,7 @@ function kindOf(doc: YAML.Document): string {
 }
 
 describe(renderAgentManifest.name, () => {
-  it('renders exactly the documents of the kustomize base in k8s/cluster-agent, in the same order', () => {
+  it('renders exactly the documents of the kustomize base in k8s/managed-cluster/agent, in the same order', () => {
     const sut = renderedDocuments(placeholders).map((doc) => doc.toJS() as KubeObject);
 
     const base = baseDocuments().map((doc) => doc.toJS() as KubeObject);

@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 
 // What an admin applies on a managed cluster to run its agent. The same documents, with
-// placeholders, are the kustomize base in k8s/cluster-agent/ (agent-manifest.spec.ts keeps the
+// placeholders, are the kustomize base in k8s/managed-cluster/agent/ (agent-manifest.spec.ts keeps the
 // two identical, RBAC comments included). Names are persistent state on clusters: never rename.
 
 export const AGENT_NAMESPACE = 'portcullis-system';

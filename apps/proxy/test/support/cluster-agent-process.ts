@@ -21,7 +21,7 @@ export interface ClusterAgentOptions {
 /**
  * The real cluster agent (apps/cluster-agent from its entry point, in a child process, so a
  * test can kill -9 it) inside an emulated cluster: its ServiceAccount with the RBAC operators
- * apply from k8s/cluster-agent, and an identity Secret as enrollment would have left it.
+ * apply from k8s/managed-cluster/agent, and an identity Secret as enrollment would have left it.
  */
 export class ClusterAgentProcess {
   private process?: ServiceProcess;
@@ -31,8 +31,8 @@ export class ClusterAgentProcess {
   /** Arranges the cluster side once: namespace, ServiceAccount, RBAC, and the identity Secret. */
   install(identity: AgentCredential): void {
     const { emulator } = this.options;
-    // The namespace, ServiceAccount and RBAC exactly as operators apply them (k8s/cluster-agent).
-    for (const file of ['namespace.yaml', 'service-account.yaml', 'rbac.yaml']) emulator.apply(fs.readFileSync(path.join(workspaceRoot, 'k8s/cluster-agent', file), 'utf8'));
+    // The namespace, ServiceAccount and RBAC exactly as operators apply them (k8s/managed-cluster/agent).
+    for (const file of ['namespace.yaml', 'service-account.yaml', 'rbac.yaml']) emulator.apply(fs.readFileSync(path.join(workspaceRoot, 'k8s/managed-cluster/agent', file), 'utf8'));
     this.storeIdentity(identity);
   }
 
