@@ -22,8 +22,17 @@ describeWithKubectl('k8s/base kustomizations', () => {
     const rendered = spawnSync('kubectl', ['kustomize', path.join(workspaceRoot, 'k8s', 'base', service)], { encoding: 'utf8' });
     expect(rendered.stderr).toBe('');
     const objects = parseAllDocuments(rendered.stdout).map((doc) => doc.toJS() as { kind: string; spec?: { template: { spec: { initContainers: Container[]; containers: Container[] } } } });
-    // The proxy has a second, internal Service: its relay.
-    expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Service', ...(service === 'proxy' ? ['Service'] : []), 'ServiceAccount']);
+    // The proxy also has an autoscaler and a second, internal Service: its relay.
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      ...(service === 'proxy' ? ['HorizontalPodAutoscaler'] : []),
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Service',
+      ...(service === 'proxy' ? ['Service'] : []),
+      'ServiceAccount',
+    ]);
 
     const pod = objects.find((o) => o.kind === 'Deployment')?.spec?.template.spec;
     const [container] = pod?.containers ?? [];
