@@ -1,6 +1,6 @@
 /*
  * The development PKI: throwaway certificate authorities for `npm start` and the tests, never
- * for production (an operator brings their own CAs). Everything is ECDSA P-256.
+ * for production (an operator brings their own CAs), issued by certificate-issuer.ts.
  *   - the kubeconfig client CA, which signs the client certificate in every issued kubeconfig
  *     and which the proxy trusts for mTLS;
  *   - the proxy CA and the proxy's serving certificate for 127.0.0.1 and localhost, which every
@@ -11,14 +11,10 @@
  *     on the proxy's internal relay: `proxy` (serving the relay, and dialling other replicas) and
  *     `sa-provisioner` (its calls to agent-mode clusters).
  */
-// @peculiar/x509 2 resolves its parsers through tsyringe, which needs the Reflect polyfill first.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { KeyObject, X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-
-x509.cryptoProvider.set(webcrypto);
+import { CertificateAndKey, CertificateProfile, createCertificateAuthority, issueCertificate } from './certificate-issuer';
 
 export interface DevPki {
   dir: string;
@@ -46,18 +42,17 @@ interface KeyPairFiles {
 interface LoadedPair {
   cert: X509Certificate;
   key: KeyObject;
+  pem: CertificateAndKey;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const CA_VALIDITY_MS = 10 * 365 * DAY_MS;
-const SERVING_VALIDITY_MS = 365 * DAY_MS;
+const CA_VALIDITY_DAYS = 10 * 365;
+const SERVING_VALIDITY_DAYS = 365;
+const ORGANIZATION = 'Portcullis development';
 // A serving certificate this close to its end is replaced, so a long-lived .data/ never serves an expired one.
 const SERVING_RENEW_BEFORE_MS = 30 * DAY_MS;
 // A lock left by a process killed mid-way is taken over after this long; generating takes well under a second.
 const STALE_LOCK_MS = 10_000;
-
-const ecdsaP256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const ecdsaSha256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 /**
  * Creates the development PKI in `dir` on the first call and reuses it afterwards, so
@@ -125,92 +120,46 @@ export async function ensureDevPki(dir: string): Promise<DevPki> {
 /** A certificate and its key that belong together and are still valid, or undefined. */
 function loadPair(files: KeyPairFiles): LoadedPair | undefined {
   try {
-    const cert = new X509Certificate(fs.readFileSync(files.certFile));
-    const key = createPrivateKey(fs.readFileSync(files.keyFile));
+    const pem = { cert: fs.readFileSync(files.certFile, 'utf8'), key: fs.readFileSync(files.keyFile, 'utf8') };
+    const cert = new X509Certificate(pem.cert);
+    const key = createPrivateKey(pem.key);
     const usable =
       key.asymmetricKeyDetails?.namedCurve === 'prime256v1' && cert.checkPrivateKey(key) && new Date(cert.validTo).getTime() > Date.now();
-    return usable ? { cert, key } : undefined;
+    return usable ? { cert, key, pem } : undefined;
   } catch {
     return undefined;
   }
 }
 
 async function writeCa(files: KeyPairFiles, commonName: string): Promise<void> {
-  const keys = await webcrypto.subtle.generateKey(ecdsaP256, true, ['sign', 'verify']);
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerialNumber(),
-    name: [{ CN: [commonName] }, { O: ['Portcullis development'] }],
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + CA_VALIDITY_MS),
-    keys: keys,
-    signingAlgorithm: ecdsaSha256,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  await writePair(files, cert, keys.privateKey);
+  writePair(files, await createCertificateAuthority({ commonName, organization: ORGANIZATION, validityDays: CA_VALIDITY_DAYS }));
 }
 
-interface LeafProfile {
-  commonName: string;
-  usages: string[];
-  /** Names 127.0.0.1 and localhost, for a certificate that serves. */
-  servesLoopback: boolean;
-}
-
-const PROXY_SERVING: LeafProfile = { commonName: 'portcullis-proxy', usages: [x509.ExtendedKeyUsage.serverAuth], servesLoopback: true };
+const LOOPBACK = ['127.0.0.1', 'localhost'];
 
 async function writeServingCertificate(files: KeyPairFiles, ca: LoadedPair): Promise<void> {
-  await writeLeafCertificate(files, ca, PROXY_SERVING);
+  await writeLeafCertificate(files, ca, { commonName: 'portcullis-proxy', usages: ['serverAuth'], subjectAltNames: LOOPBACK });
 }
 
 /** A service's certificate: CN names the service (what the relay checks); the proxy also serves the relay with it. */
 async function writeServiceCertificate(files: KeyPairFiles, ca: LoadedPair, profile: { commonName: string; serverAuth: boolean }): Promise<void> {
-  const usages = profile.serverAuth ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
-  await writeLeafCertificate(files, ca, { commonName: profile.commonName, usages, servesLoopback: profile.serverAuth });
+  await writeLeafCertificate(
+    files,
+    ca,
+    profile.serverAuth
+      ? { commonName: profile.commonName, usages: ['serverAuth', 'clientAuth'], subjectAltNames: LOOPBACK }
+      : { commonName: profile.commonName, usages: ['clientAuth'] },
+  );
 }
 
-async function writeLeafCertificate(files: KeyPairFiles, ca: LoadedPair, profile: LeafProfile): Promise<void> {
-  const keys = await webcrypto.subtle.generateKey(ecdsaP256, true, ['sign', 'verify']);
-  const caCert = new x509.X509Certificate(ca.cert.raw);
-  const signingKey = await webcrypto.subtle.importKey('pkcs8', ca.key.export({ format: 'der', type: 'pkcs8' }), ecdsaP256, false, ['sign']);
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerialNumber(),
-    subject: [{ CN: [profile.commonName] }, { O: ['Portcullis development'] }],
-    issuer: caCert.subjectName,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + SERVING_VALIDITY_MS),
-    publicKey: keys.publicKey,
-    signingKey: signingKey,
-    signingAlgorithm: ecdsaSha256,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension(profile.usages),
-      ...(profile.servesLoopback
-        ? [
-            new x509.SubjectAlternativeNameExtension([
-              { type: 'ip', value: '127.0.0.1' },
-              { type: 'dns', value: 'localhost' },
-            ]),
-          ]
-        : []),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
-    ],
-  });
-  await writePair(files, cert, keys.privateKey);
+async function writeLeafCertificate(files: KeyPairFiles, ca: LoadedPair, profile: Pick<CertificateProfile, 'commonName' | 'usages' | 'subjectAltNames'>): Promise<void> {
+  writePair(files, await issueCertificate(ca.pem, { ...profile, organization: ORGANIZATION, validityDays: SERVING_VALIDITY_DAYS }));
 }
 
-async function writePair(files: KeyPairFiles, cert: x509.X509Certificate, privateKey: webcrypto.CryptoKey): Promise<void> {
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', privateKey);
+function writePair(files: KeyPairFiles, pair: CertificateAndKey): void {
   // Key first: a reader never finds a new certificate next to the old key.
-  writeFileAtomically(files.keyFile, x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), 0o600);
-  writeFileAtomically(files.certFile, cert.toString('pem'), 0o644);
+  writeFileAtomically(files.keyFile, pair.key, 0o600);
+  writeFileAtomically(files.certFile, pair.cert, 0o644);
 }
 
 /** Readers (a service starting meanwhile) see the old file or the new one, never half of one. */
@@ -219,13 +168,6 @@ function writeFileAtomically(file: string, content: string, mode: number): void 
   fs.writeFileSync(temporary, `${content.trim()}\n`, { mode });
   fs.chmodSync(temporary, mode);
   fs.renameSync(temporary, file);
-}
-
-/** 126 random bits; the leading bits are fixed so the DER integer is positive and always 16 bytes long. */
-function randomSerialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] & 0x3f) | 0x40;
-  return bytes.toString('hex');
 }
 
 async function withDirectoryLock(dir: string, work: () => Promise<void>): Promise<void> {

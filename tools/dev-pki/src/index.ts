@@ -1,1 +1,2 @@
+export * from './certificate-issuer';
 export * from './dev-pki';
