@@ -80,11 +80,15 @@ export class ProvisionerTestBed {
     this.app = undefined;
   }
 
-  /** A fresh emulator registered with policy under `name`. */
-  async addCluster(name: string, idleTimeoutSeconds = 3_600): Promise<TestCluster> {
+  /**
+   * A fresh emulator registered with policy under `name`, managed with its admin token unless
+   * `managementToken` prepares the cluster and returns another credential.
+   */
+  async addCluster(name: string, idleTimeoutSeconds = 3_600, managementToken?: (emu: KubeEmulator) => Promise<string>): Promise<TestCluster> {
     const emu = await KubeEmulator.start({ tokenAuthCacheMs: 0, namespaceFinalizeDelayMs: 0 });
     emu.apply(['team-a', 'team-b'].map((namespace) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } })));
-    const endpoint = this.policy.addCluster(name, { server: emu.url, caPem: emu.caPem, token: emu.adminToken }, idleTimeoutSeconds);
+    const token = managementToken ? await managementToken(emu) : emu.adminToken;
+    const endpoint = this.policy.addCluster(name, { server: emu.url, caPem: emu.caPem, token }, idleTimeoutSeconds);
     const cluster = { emu, endpoint };
     this.clusters.push(cluster);
     return cluster;
