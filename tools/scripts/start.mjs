@@ -3,13 +3,14 @@
 // the clusters and their grants through the admin API — `demo` in direct mode, `demo-private` in
 // agent mode, reached only through its cluster agent (one more local process) — and print what
 // to do next.
-// Ctrl-C stops everything it started.
-import { spawn } from 'node:child_process';
+// A process that exits is started again after a growing delay while the others keep running, as
+// in the cluster (tools/local-stack/supervisor.mjs); Ctrl-C or SIGTERM stops everything it started.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ProcessSupervisor } from '../local-stack/supervisor.mjs';
 import { ensureDependencies } from './ensure-deps.mjs';
 import { reexecOnProductionRuntime } from './runtime.mjs';
 
@@ -42,28 +43,16 @@ const { ensureDevSecrets, devServiceEnvironment, installAgentManifest, proxyTunn
 const YAML = require('yaml');
 
 const startedAt = Date.now();
-const children = [];
+const supervisor = new ProcessSupervisor({ log: (line) => console.log(`[start] ${line}`) });
 let stack;
 let stopping = false;
 
+// Never resolves once stopping: the process exits at its end, so code awaiting it goes no further.
 async function stopAll(code) {
-  if (stopping) return;
+  if (stopping) return new Promise(() => undefined);
   stopping = true;
   console.log('\n[start] stopping');
-  await Promise.all(
-    [...children].reverse().map(
-      ({ child }) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await supervisor.stop();
   await stack?.stop();
   process.exit(code);
 }
@@ -98,26 +87,36 @@ try {
 const logDir = path.join(dataDir, 'logs');
 fs.mkdirSync(logDir, { recursive: true });
 
-/** Starts a child with its output in .data/logs/<name>.log; resolves with the first stdout line matching `readyLine`. */
-function launch(name, args, env, readyLine) {
-  const logFile = path.join(logDir, `${name}.log`);
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], { cwd: root, stdio: ['ignore', 'pipe', out], env: { ...process.env, ...env } });
-  children.push({ name, child, logFile });
-  let buffered = '';
-  const ready = new Promise((resolve) => {
-    child.stdout.on('data', (chunk) => {
-      fs.appendFileSync(logFile, chunk);
-      buffered += chunk.toString();
-      const match = readyLine && buffered.match(readyLine);
-      if (match) resolve(match);
-    });
+// What a service logs once it listens (libs/platform/service's bootstrap).
+const SERVICE_READY_LINE = /"msg":"ready"/;
+
+/** Starts a supervised child with its output in .data/logs/<name>.log. */
+function launch(name, args, env, { readyLine = SERVICE_READY_LINE, restartNote } = {}) {
+  return supervisor.start({
+    name,
+    command: process.execPath,
+    args: ['-r', '@swc-node/register', ...args],
+    cwd: root,
+    env: { ...process.env, ...env },
+    logFile: path.join(logDir, `${name}.log`),
+    readyLine,
+    restartNote,
   });
-  child.on('exit', (code) => {
-    if (!stopping) void fail(`${name} exited with code ${code}; its log: ${path.relative(root, logFile)}`);
-  });
-  return ready;
 }
+
+/** The child's ready-line match; a child that crashes meanwhile is retried until the deadline. */
+async function readyInTime(child) {
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve(null), READY_TIMEOUT_MS)));
+  const match = await Promise.race([child.ready, late]);
+  clearTimeout(timer);
+  if (!match) await fail(`${child.name} not ready after ${READY_TIMEOUT_MS / 1000} s (log: .data/logs/${child.name}.log)`);
+  return match;
+}
+
+// The emulator and the IdP keep everything in memory, and a restart creates it anew.
+const lostClusterState = (cluster, kubeconfig, staleHolder) =>
+  `it lost its state (kept in memory): seed objects only, a new CA and admin token (${path.relative(root, kubeconfig)} rewritten), which ${staleHolder} no longer matches; run npm start again to reach ${cluster} through Portcullis`;
 
 const secrets = await ensureDevSecrets(dataDir);
 const identityUrl = `http://127.0.0.1:${ports.identity}`;
@@ -133,11 +132,14 @@ fs.writeFileSync(idpConfigFile, YAML.stringify(idpConfig));
 const demoKubeconfig = path.join(dataDir, 'demo-cluster-admin.kubeconfig');
 const privateKubeconfig = path.join(dataDir, 'demo-private-cluster-admin.kubeconfig');
 
-const [idpReady, clusterReady, privateClusterReady] = await Promise.all([
-  launch('dev-idp', ['tools/dev-idp/src/main.ts', '--port', String(ports.idp), '--config', idpConfigFile], {}, /^ready (\S+)$/m),
-  launch('demo-cluster', ['tools/kube-emulator/src/main.ts', '--port', String(ports.demoCluster), '--kubeconfig', demoKubeconfig, '--seed', 'tools/local-stack/demo-cluster.yaml'], {}, /^ready (\S+)$/m),
-  launch('demo-private-cluster', ['tools/kube-emulator/src/main.ts', '--port', String(ports.privateCluster), '--kubeconfig', privateKubeconfig, '--seed', 'tools/local-stack/demo-cluster.yaml'], {}, /^ready (\S+)$/m),
-]);
+const readyUrl = /^ready (\S+)$/m;
+const [idpReady, clusterReady, privateClusterReady] = await Promise.all(
+  [
+    launch('dev-idp', ['tools/dev-idp/src/main.ts', '--port', String(ports.idp), '--config', idpConfigFile], {}, { readyLine: readyUrl, restartNote: 'it lost its signing keys and sessions (kept in memory): users sign in again' }),
+    launch('demo-cluster', ['tools/kube-emulator/src/main.ts', '--port', String(ports.demoCluster), '--kubeconfig', demoKubeconfig, '--seed', 'tools/local-stack/demo-cluster.yaml'], {}, { readyLine: readyUrl, restartNote: lostClusterState('demo', demoKubeconfig, "Portcullis's registration of demo") }),
+    launch('demo-private-cluster', ['tools/kube-emulator/src/main.ts', '--port', String(ports.privateCluster), '--kubeconfig', privateKubeconfig, '--seed', 'tools/local-stack/demo-cluster.yaml'], {}, { readyLine: readyUrl, restartNote: lostClusterState(PRIVATE_CLUSTER, privateKubeconfig, 'the cluster agent') }),
+  ].map(readyInTime),
+);
 const idpIssuer = idpReady[1];
 const client = idpConfig.clients[0];
 const endpoints = {
@@ -152,7 +154,7 @@ const endpoints = {
 
 const services = ['identity', 'policy', 'kubeconfig-issuer', 'proxy', 'sa-provisioner', 'audit'];
 for (const service of services) {
-  void launch(service, [`apps/${service}/src/main.ts`], {
+  launch(service, [`apps/${service}/src/main.ts`], {
     ...devServiceEnvironment(service, secrets, endpoints),
     HTTP_PORT: String(ports[service]),
     DATABASE_MIGRATE_ON_START: 'true',
@@ -173,6 +175,7 @@ while (pending.size && Date.now() < deadline && !stopping) {
   if (pending.size) await new Promise((resolve) => setTimeout(resolve, 250));
 }
 if (stopping) await new Promise(() => undefined);
+// A service that crashed meanwhile was restarted; only the deadline fails the start.
 if (pending.size) await fail(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${[...pending].join(', ')} (logs in .data/logs/)`);
 
 /** What the emulator's admin kubeconfig says: how an admin reaches that cluster. */
@@ -199,7 +202,7 @@ try {
 // bootstrap token and its ServiceAccount's credentials as the pod would have them.
 try {
   const installed = await installAgentManifest(adminAccess(privateKubeconfig, privateClusterReady[1]), registration.manifest, path.join(dataDir, PRIVATE_CLUSTER));
-  void launch('cluster-agent', ['apps/cluster-agent/src/main.ts'], {
+  launch('cluster-agent', ['apps/cluster-agent/src/main.ts'], {
     HTTP_PORT: String(ports['cluster-agent']),
     AGENT_CLUSTER_NAME: PRIVATE_CLUSTER,
     AGENT_TUNNEL_URL: `https://127.0.0.1:${proxyTunnelPort(endpoints)}`,
@@ -236,4 +239,4 @@ console.log(`
 Next: open ${identityUrl}, sign in as bob, download your kubeconfig, then
   kubectl --kubeconfig ~/Downloads/portcullis-kubeconfig.yaml --context demo -n team-a get pods
   kubectl --kubeconfig ~/Downloads/portcullis-kubeconfig.yaml --context ${PRIVATE_CLUSTER} -n team-a get pods
-Ctrl-C stops everything.`);
+A service that crashes is restarted, and a line here says so; Ctrl-C stops everything.`);
