@@ -50,12 +50,27 @@ export function schemaOf(queryRunner: QueryRunner): string {
   return schema;
 }
 
-/** TypeORM keeps its migrations table in the schema, so the schema has to exist before it runs. */
+/**
+ * Applies pending migrations. In Kubernetes every replica's init container runs this at once
+ * on a rollout; a session-level advisory lock per schema lets one apply them while the others
+ * wait and then find nothing left to do (without it, the losers fail on "already exists" and
+ * their pods crash-loop until the winner is done). TypeORM keeps its migrations table in the
+ * schema, so the schema has to exist before it runs.
+ */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
-  const schema = (dataSource.options as { schema?: string }).schema;
-  if (schema) await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return applied.map((migration) => migration.name);
+  const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`portcullis-migrations:${schema}`]);
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    // Ending the session releases the lock even if the unlock itself fails.
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`portcullis-migrations:${schema}`]).catch(() => undefined);
+    await lock.release();
+  }
 }
 
 export async function isDatabaseHealthy(dataSource: DataSource, timeoutMs = 1_000): Promise<boolean> {
