@@ -58,6 +58,18 @@ describe(ApiSemantics.name, () => {
       expect(sut.check(dir, statefulSet(3))).toEqual(['StatefulSet/nats (k8s/base/api): spec.serviceName: Service nats is not headless (clusterIP: None), so the pods get no stable DNS names']);
     });
 
+    it('restart their pods as their controller allows', () => {
+      const job = (restartPolicy?: string): RenderedObject => ({
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'sweep' },
+        spec: { schedule: '@daily', jobTemplate: { spec: { template: { spec: { restartPolicy, containers: [{ name: 'sweep' }] } } } } },
+      });
+      expect(sut.check(dir, [job('OnFailure')])).toEqual([]);
+      expect(sut.check(dir, [job()])).toEqual(["CronJob/sweep (k8s/base/api): spec.jobTemplate.spec.template.spec.restartPolicy is unset (Always): a CronJob's pods must use Never or OnFailure"]);
+      expect(sut.check(dir, renderingStub(undefined, podSpecStub({ restartPolicy: 'Never' })))).toEqual(["Deployment/api (k8s/base/api): spec.template.spec.restartPolicy is Never: a Deployment's pods must use Always"]);
+    });
+
     it('run as a ServiceAccount rendered in their namespace', () => {
       const rendering = renderingStub('portcullis').filter((object) => object.kind !== 'ServiceAccount');
       expect(sut.check(dir, rendering)).toEqual(['Deployment/portcullis/api (k8s/base/api): spec.template.spec.serviceAccountName: ServiceAccount api is not rendered in this namespace']);

@@ -20,6 +20,8 @@ let schemaProblems: Map<string, string[]> | undefined;
 
 /** Every rendering validated in one batch: the compiled validators run in one child process. */
 function schemaProblemsOf(dir: string): string[] {
+  // A directory that does not render fails here, with kustomize's message.
+  objectsOf(dir);
   if (!schemaProblems) {
     const rendered = dirs.filter((each) => !render(each).error).flatMap((each) => render(each).objects.map((object) => ({ dir: each, object })));
     const results = new ManifestSchema().validate(rendered.map(({ object }) => object));
@@ -28,7 +30,6 @@ function schemaProblemsOf(dir: string): string[] {
       schemaProblems?.get(from)?.push(...results[index].map(({ path, message }) => `${objectId(object, from)}: ${path ? `${path}: ` : ''}${message}`));
     });
   }
-  objectsOf(dir);
   return schemaProblems.get(dir) ?? [];
 }
 

@@ -80,6 +80,8 @@ export class ApiSemantics {
     const problems: string[] = [];
     if (!name) problems.push('metadata.name: required field missing');
     else {
+      // Most kinds take a DNS-1123 subdomain; RBAC objects would take any path segment
+      // (system:auth-delegator), but ours are held to DNS names like everything else.
       const rule = object.kind === 'Service' ? 'dns1035' : object.kind === 'Namespace' ? 'label' : 'subdomain';
       const problem = dnsProblem(name, rule, 'metadata.name');
       if (problem) problems.push(problem);
@@ -95,6 +97,13 @@ export class ApiSemantics {
     const sameNamespace = workloads.filter((workload) => workload.object.metadata?.namespace === object.metadata?.namespace);
     const problems: string[] = [];
     const found = podTemplate(object);
+    const restartPolicy = found?.template.spec?.restartPolicy;
+    if (found && (object.kind === 'Job' || object.kind === 'CronJob') && restartPolicy !== 'Never' && restartPolicy !== 'OnFailure') {
+      problems.push(`${found.path}.spec.restartPolicy is ${restartPolicy ?? 'unset (Always)'}: a ${object.kind}'s pods must use Never or OnFailure`);
+    }
+    if (found && object.kind !== 'Pod' && object.kind !== 'Job' && object.kind !== 'CronJob' && restartPolicy !== undefined && restartPolicy !== 'Always') {
+      problems.push(`${found.path}.spec.restartPolicy is ${restartPolicy}: a ${object.kind}'s pods must use Always`);
+    }
     // A StatefulSet's claim templates are volumes its containers mount like any declared one.
     const claims = ((spec.volumeClaimTemplates ?? []) as Array<{ metadata?: { name?: string } }>).flatMap((claim) => (claim.metadata?.name ? [claim.metadata.name] : []));
     if (found) problems.push(...this.podProblems(found.template, found.path, objects, object.metadata?.namespace, claims));

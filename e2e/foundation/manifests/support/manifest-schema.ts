@@ -43,7 +43,7 @@ export class ManifestSchema {
     requests.forEach(({ index, object, group, version, kind }, n) => {
       const strict = this.fields.check(group, version, kind, object);
       // A field both checks reject (a malformed quantity) is reported once, by the clearer one.
-      const fromSchema = describe(compiled[n], object).filter((problem) => !strict.some((own) => own.path === problem.path));
+      const fromSchema = problemsFromAjv(compiled[n], object).filter((problem) => !strict.some((own) => own.path === problem.path));
       results[index].push(...fromSchema, ...strict);
     });
     return results;
@@ -74,7 +74,7 @@ export class ManifestSchema {
 }
 
 /** ajv's errors as field paths and messages, one per field. */
-function describe(errors: AjvError[], object: unknown): SchemaProblem[] {
+function problemsFromAjv(errors: AjvError[], object: unknown): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   // int-or-string and quantities are a oneOf: report which types were allowed, not each branch.
   const oneOfPaths = new Set(errors.filter((error) => error.keyword === 'oneOf').map((error) => error.instancePath));

@@ -76,6 +76,7 @@ export interface Volume {
 }
 
 export interface PodSpec {
+  restartPolicy?: string;
   serviceAccountName?: string;
   hostNetwork?: boolean;
   hostPID?: boolean;
@@ -91,8 +92,6 @@ export interface PodTemplate {
   metadata?: { labels?: Record<string, string> };
   spec?: PodSpec;
 }
-
-export const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
 
 /** Deployment/portcullis-proxy or Role/portcullis-system/portcullis-agent, and where it was rendered. */
 export function objectId(object: RenderedObject, dir: string): string {
