@@ -28,6 +28,7 @@ const collections: Record<string, (namespace: string) => string> = {
   ClusterRoleBinding: () => '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
   Role: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
   RoleBinding: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
+  NetworkPolicy: (ns) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
 };
 
 function call(cluster: ClusterAdminAccess, method: string, target: string, body?: unknown): Promise<{ status: number; text: string }> {

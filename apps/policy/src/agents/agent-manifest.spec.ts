@@ -56,6 +56,7 @@ describe(renderAgentManifest.name, () => {
       'RoleBinding/portcullis-agent',
       'Secret/portcullis-agent-bootstrap',
       'Deployment/portcullis-agent',
+      'NetworkPolicy/portcullis-agent',
     ]);
     expect(sut).toEqual(base);
   });
@@ -98,6 +99,17 @@ describe(renderAgentManifest.name, () => {
       HTTP_HOST: '0.0.0.0',
       HTTP_PORT: '3007',
     });
+  });
+
+  it('lets the agent accept no connection and open only DNS, its API server and the tunnel endpoint', () => {
+    const policyFor = (tunnelUrl: string) =>
+      renderedDocuments({ ...placeholders, tunnelUrl }).map((doc) => doc.toJS() as KubeObject & { spec: { ingress: unknown[]; egress: Array<{ ports: Array<{ port: number }> }> } }).find((doc) => doc.kind === 'NetworkPolicy');
+
+    const sut = policyFor('https://tunnel.example.com:9443');
+
+    expect(sut?.spec.ingress).toEqual([]);
+    expect(sut?.spec.egress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual([53, 53, 443, 6443, 9443]);
+    expect(policyFor('https://tunnel.example.com')?.spec.egress.at(-1)).toEqual({ ports: [{ protocol: 'TCP', port: 443 }] });
   });
 
   it('says at the top what it is, for which cluster, and until when its token works', () => {

@@ -216,6 +216,34 @@ function deployment(input: AgentManifestInput) {
   };
 }
 
+/** The tunnel endpoint's port, which the agent's only outbound rule beyond its API server allows. */
+function tunnelPort(tunnelUrl: string): number {
+  const url = new URL(tunnelUrl);
+  return url.port ? Number(url.port) : 443;
+}
+
+function networkPolicy(input: AgentManifestInput) {
+  const tcp = (port: number) => ({ protocol: 'TCP', port });
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: metadata(AGENT_NAME),
+    spec: {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } },
+      policyTypes: ['Ingress', 'Egress'],
+      // No ingress rule: nothing may connect to the agent (the kubelet's probes always may).
+      ingress: [],
+      egress: [
+        { ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] },
+        // Its API server, as the kubernetes Service's endpoints expose it.
+        { ports: [tcp(443), tcp(6443)] },
+        // The tunnel endpoint.
+        { ports: [tcp(tunnelPort(input.tunnelUrl))] },
+      ],
+    },
+  };
+}
+
 // Plain documents: no anchors and aliases where two fields share one object (the labels).
 function plain(document: object): YAML.Document {
   return new YAML.Document(document, { aliasDuplicateObjects: false });
@@ -239,6 +267,7 @@ export function agentManifestDocuments(input: AgentManifestInput): YAML.Document
     plain(binding('RoleBinding')),
     plain(bootstrapSecret(input)),
     plain(deployment(input)),
+    plain(networkPolicy(input)),
   ];
 }
 

@@ -133,6 +133,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
       withStatus('Deployment'),
     ],
   }),
+  // Stored and served like any object; nothing enforces them, as no pod network exists here.
+  define({ group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] }),
   ...(['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'] as const).map((resource) =>
     define({
       group: 'rbac.authorization.k8s.io',
