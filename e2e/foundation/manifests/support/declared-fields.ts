@@ -41,6 +41,7 @@ const quantityPattern = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G
 export class DeclaredFields {
   private readonly packageDir = path.join(workspaceRoot, 'node_modules', 'kubernetes-models');
   private readonly files = new Map<string, ts.SourceFile>();
+  private readonly shapes = new Map<string, Shape>();
 
   /** The declaration file of a kind, if this release of the schemas has one. */
   declarationFile(group: string, version: string, kind: string): string | undefined {
@@ -95,6 +96,16 @@ export class DeclaredFields {
 
   /** The shape of a type name as seen from a file: declared in it, exported under an alias, or imported. */
   private resolveName(file: string, name: string): Shape {
+    const key = `${file}#${name}`;
+    let shape = this.shapes.get(key);
+    if (!shape) {
+      shape = this.findName(file, name);
+      this.shapes.set(key, shape);
+    }
+    return shape;
+  }
+
+  private findName(file: string, name: string): Shape {
     const source = this.source(file);
     for (const statement of source.statements) {
       if ((ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && statement.name.text === name) {
