@@ -151,6 +151,22 @@ describe(ApiSemantics.name, () => {
     expect(sut.check(dir, [...renderingStub(), policy({ matchLabels: { app: 'apl' } }, 'http')])).toEqual(['NetworkPolicy/api (k8s/base/api): spec.podSelector selects no rendered workload in this namespace']);
   });
 
+  it('needs Ingress backends to be rendered Services, by a port they have', () => {
+    const ingress = (port: Record<string, unknown>, name = 'api'): RenderedObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'portal' },
+      spec: { defaultBackend: { service: { name, port } }, rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port } } }] } }] },
+    });
+    expect(sut.check(dir, [...renderingStub(), ingress({ name: 'http' })])).toEqual([]);
+    expect(sut.check(dir, [...renderingStub(), ingress({ number: 80 })])).toEqual([]);
+    expect(sut.check(dir, [...renderingStub(), ingress({ number: 8080 })])).toEqual([
+      'Ingress/portal (k8s/base/api): spec.defaultBackend: Service api has no port 8080',
+      'Ingress/portal (k8s/base/api): spec.rules[0].http.paths[0].backend: Service api has no port 8080',
+    ]);
+    expect(sut.check(dir, [...renderingStub(), ingress({ name: 'http' }, 'portal')])).toContain('Ingress/portal (k8s/base/api): spec.defaultBackend: Service portal is not rendered in this namespace');
+  });
+
   describe('names', () => {
     it.each([
       ['Deployment', 'a DNS-1123 subdomain', 'Portcullis_API'],

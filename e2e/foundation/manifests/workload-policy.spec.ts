@@ -172,6 +172,13 @@ describe(WorkloadPolicy.name, () => {
     });
   });
 
+  it("needs an Ingress's TLS Secrets, with a certificate and key", () => {
+    const ingress: RenderedObject = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'portal' }, spec: { tls: [{ secretName: 'api-tls' }, { secretName: 'portal-tls' }] } };
+    const provided: OperatorProvided = { secrets: new Map([['portal-tls', ['tls.crt']]]), configMaps: new Map() };
+    expect(new WorkloadPolicy(provided).check(dir, [...renderingStub(), ingress])).toEqual(['Ingress/portal (k8s/base/api): spec.tls[1]: Secret portal-tls has no key tls.key (listed with tls.crt)']);
+    expect(sut.check(dir, [...renderingStub(), ingress])).toEqual(['Ingress/portal (k8s/base/api): spec.tls[1]: Secret portal-tls is neither rendered nor listed in k8s/operator-provided.yaml']);
+  });
+
   it('passes objects that run no pods', () => {
     expect(sut.check(dir, [deploymentStub()].map((object) => ({ ...object, kind: 'ConfigMap', spec: undefined })))).toEqual([]);
   });

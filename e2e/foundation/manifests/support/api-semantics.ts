@@ -142,6 +142,9 @@ export class ApiSemantics {
       case 'NetworkPolicy':
         problems.push(...this.networkPolicyProblems(spec, sameNamespace));
         break;
+      case 'Ingress':
+        problems.push(...this.ingressProblems(spec, objects.filter((other) => other.kind === 'Service' && other.metadata?.namespace === object.metadata?.namespace)));
+        break;
       default:
         break;
     }
@@ -248,6 +251,29 @@ export class ApiSemantics {
     const replicas = (statefulSet.spec?.replicas as number | undefined) ?? 1;
     if (replicas > 1 && spec.clusterIP !== 'None') problems.push(`spec.serviceName: Service ${serviceName} is not headless (clusterIP: None), so the pods get no stable DNS names`);
     if (!spec.selector || !selects({ matchLabels: spec.selector }, template?.metadata?.labels)) problems.push(`spec.serviceName: Service ${serviceName} does not select this StatefulSet's pods`);
+    return problems;
+  }
+
+  /** An Ingress routes to Services of its own namespace, by a port the Service has. */
+  private ingressProblems(spec: Record<string, unknown>, services: RenderedObject[]): string[] {
+    type Backend = { service?: { name?: string; port?: { name?: string; number?: number } } };
+    const rules = (spec.rules ?? []) as Array<{ http?: { paths?: Array<{ backend?: Backend }> } }>;
+    const backends: Array<[string, Backend | undefined]> = [
+      ...(spec.defaultBackend ? [['spec.defaultBackend', spec.defaultBackend as Backend] as [string, Backend]] : []),
+      ...rules.flatMap((rule, ruleIndex) => (rule.http?.paths ?? []).map((route, pathIndex): [string, Backend | undefined] => [`spec.rules[${ruleIndex}].http.paths[${pathIndex}].backend`, route.backend])),
+    ];
+    const problems: string[] = [];
+    for (const [at, backend] of backends) {
+      if (!backend?.service) continue;
+      const { name, port } = backend.service;
+      const service = services.find((each) => each.metadata?.name === name);
+      if (!service) {
+        problems.push(`${at}: Service ${name} is not rendered in this namespace`);
+        continue;
+      }
+      const ports = ((service.spec?.ports ?? []) as ServicePort[]).filter((own) => (port?.name !== undefined ? own.name === port.name : own.port === port?.number));
+      if (ports.length === 0) problems.push(`${at}: Service ${name} has no port ${port?.name ?? port?.number}`);
+    }
     return problems;
   }
 

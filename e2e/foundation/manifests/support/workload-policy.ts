@@ -20,8 +20,9 @@ interface Reference {
 
 /**
  * What every workload's pods must be before they may run: the restricted Pod Security Standard,
- * probes, sized resources, pinned images, and Secrets and ConfigMaps that exist with the keys read.
- * Init containers are held to the same, except probes: they run to completion before any.
+ * probes, sized resources, pinned images, and Secrets and ConfigMaps that exist with the keys read
+ * (an Ingress's TLS Secrets too). Init containers are held to the same, except probes: they run
+ * to completion before any.
  */
 export class WorkloadPolicy {
   constructor(private readonly operatorProvided: OperatorProvided) {}
@@ -29,6 +30,12 @@ export class WorkloadPolicy {
   check(dir: string, objects: RenderedObject[]): string[] {
     const problems: string[] = [];
     for (const object of objects) {
+      if (object.kind === 'Ingress') {
+        // The ingress controller serves its TLS from these Secrets, and a default certificate without one.
+        const tls = (object.spec?.tls ?? []) as Array<{ secretName?: string }>;
+        const references = tls.flatMap(({ secretName }, index): Reference[] => (secretName ? [{ kind: 'Secret', name: secretName, keys: ['tls.crt', 'tls.key'], from: `spec.tls[${index}]` }] : []));
+        problems.push(...this.referenceProblems(references, object, objects).map((reason) => `${objectId(object, dir)}: ${reason}`));
+      }
       const found = podTemplate(object);
       if (!found?.template.spec) continue;
       const id = objectId(object, dir);
