@@ -1,0 +1,2 @@
+export * from './evaluation-secrets';
+export * from './k8s-secrets.command';
