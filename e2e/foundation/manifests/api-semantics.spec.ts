@@ -1,4 +1,4 @@
-import { ApiSemantics, ianaServiceNameProblem } from './support/api-semantics';
+import { ApiSemantics, ianaServiceNameProblem, quantityValue } from './support/api-semantics';
 import type { RenderedObject } from './support/rendered-object';
 import { containerStub, podSpecStub, renderingStub } from './support/workload.stub';
 
@@ -34,6 +34,20 @@ describe(ApiSemantics.name, () => {
         'Deployment/api (k8s/base/api): spec.template.spec.containers[0].livenessProbe: port metrics is not a named port of container api',
         'Deployment/api (k8s/base/api): spec.template.spec.containers[0].volumeMounts: volume cache is not declared in spec.template.spec.volumes',
         'Deployment/api (k8s/base/api): spec.template.spec.containers[1].name: container api is declared twice in the pod',
+      ]);
+    });
+
+    it('request no more than their limits, probe liveness with one success, and use real port numbers', () => {
+      const container = containerStub({
+        ports: [{ name: 'http', containerPort: 70000 }],
+        livenessProbe: { httpGet: { port: 'http' }, successThreshold: 2 },
+        resources: { requests: { cpu: '1500m', memory: '1Gi' }, limits: { cpu: '1', memory: '1000Mi' } },
+      });
+      expect(sut.check(dir, renderingStub(undefined, podSpecStub({ containers: [container] })))).toEqual([
+        'Deployment/api (k8s/base/api): spec.template.spec.containers[0].ports[0].containerPort: 70000 is not between 1 and 65535',
+        'Deployment/api (k8s/base/api): spec.template.spec.containers[0].livenessProbe.successThreshold: must be 1',
+        'Deployment/api (k8s/base/api): spec.template.spec.containers[0].resources.requests.cpu: 1500m is more than the limit 1',
+        'Deployment/api (k8s/base/api): spec.template.spec.containers[0].resources.requests.memory: 1Gi is more than the limit 1000Mi',
       ]);
     });
 
@@ -204,5 +218,23 @@ describe(ianaServiceNameProblem.name, () => {
 
   it.each(['sixteen-chars-xx', '8080', '-http', 'http-', 'data--plane', 'Http', 'data_plane', ''])('rejects %s', (name) => {
     expect(ianaServiceNameProblem(name)).toBeDefined();
+  });
+});
+
+describe(quantityValue.name, () => {
+  it.each([
+    ['500m', 0.5],
+    ['384Mi', 384 * 2 ** 20],
+    ['1.5Gi', 1.5 * 2 ** 30],
+    ['2', 2],
+    [2, 2],
+    ['1e3', 1000],
+    ['100k', 100_000],
+  ])('reads %s as %d', (quantity, value) => {
+    expect(quantityValue(quantity)).toBe(value);
+  });
+
+  it.each(['5h', 'Mi', '1.5 Gi'])('reads %s as no quantity', (quantity) => {
+    expect(quantityValue(quantity)).toBeUndefined();
   });
 });

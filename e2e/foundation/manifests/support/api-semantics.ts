@@ -23,6 +23,39 @@ export function ianaServiceNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+function isPortNumber(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
+const quantitySuffixes: Record<string, number> = {
+  '': 1,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** A resource quantity as a number (500m is 0.5, 1Ki is 1024); undefined if it is not one, which the schema check reports. */
+export function quantityValue(quantity: string | number): number | undefined {
+  if (typeof quantity === 'number') return quantity;
+  const match = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|([a-zA-Z]*))$/.exec(quantity);
+  if (!match) return undefined;
+  const [, number, exponent, suffix = ''] = match;
+  const factor = exponent ? 10 ** Number(exponent.slice(1)) : quantitySuffixes[suffix];
+  return factor === undefined ? undefined : Number(number) * factor;
+}
+
 function dnsProblem(value: string, rule: 'label' | 'subdomain' | 'dns1035', what: string): string | undefined {
   const [pattern, limit, description] = {
     label: [dns1123Label, 63, 'a DNS-1123 label'],
@@ -170,7 +203,7 @@ export class ApiSemantics {
       if (nameProblem) problems.push(nameProblem);
       if (names.has(container.name)) problems.push(`${path}.name: container ${container.name} is declared twice in the pod`);
       names.add(container.name);
-      problems.push(...this.portProblems(container, path));
+      problems.push(...this.portProblems(container, path), ...this.containerProblems(container, path));
       for (const mount of container.volumeMounts ?? []) {
         if (!volumes.has(mount.name)) problems.push(`${path}.volumeMounts: volume ${mount.name} is not declared in ${prefix}.volumes`);
       }
@@ -186,6 +219,8 @@ export class ApiSemantics {
     const problems: string[] = [];
     const names = new Set<string>();
     (container.ports ?? []).forEach((port, index) => {
+      if (!isPortNumber(port.containerPort)) problems.push(`${at}.ports[${index}].containerPort: ${port.containerPort} is not between 1 and 65535`);
+      if (port.hostPort !== undefined && !isPortNumber(port.hostPort)) problems.push(`${at}.ports[${index}].hostPort: ${port.hostPort} is not between 1 and 65535`);
       if (port.name === undefined) return;
       const problem = ianaServiceNameProblem(port.name);
       if (problem) problems.push(`${at}.ports[${index}].name: ${problem}`);
@@ -196,6 +231,25 @@ export class ApiSemantics {
     for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
       const port = container[probe]?.httpGet?.port ?? container[probe]?.tcpSocket?.port;
       if (typeof port === 'string' && !names.has(port)) problems.push(`${at}.${probe}: port ${port} is not a named port of container ${container.name}`);
+    }
+    return problems;
+  }
+
+  /** Rules kube-apiserver's pod validation applies to a container's probes and resources. */
+  private containerProblems(container: Container, at: string): string[] {
+    const problems: string[] = [];
+    for (const probe of ['livenessProbe', 'startupProbe'] as const) {
+      const threshold = container[probe]?.successThreshold;
+      if (threshold !== undefined && threshold !== 1) problems.push(`${at}.${probe}.successThreshold: must be 1`);
+    }
+    const { requests = {}, limits = {} } = container.resources ?? {};
+    for (const [resource, limit] of Object.entries(limits)) {
+      const request = requests[resource];
+      if (request === undefined) continue;
+      const [requested, limited] = [quantityValue(request), quantityValue(limit)];
+      if (requested !== undefined && limited !== undefined && requested > limited) {
+        problems.push(`${at}.resources.requests.${resource}: ${request} is more than the limit ${limit}`);
+      }
     }
     return problems;
   }
@@ -216,6 +270,8 @@ export class ApiSemantics {
       const number = `${port.port}/${port.protocol ?? 'TCP'}`;
       if (numbers.has(number)) problems.push(`spec.ports[${index}]: ${number} is declared twice`);
       numbers.add(number);
+      if (!isPortNumber(port.port)) problems.push(`spec.ports[${index}].port: ${port.port} is not between 1 and 65535`);
+      if (typeof port.targetPort === 'number' && !isPortNumber(port.targetPort)) problems.push(`spec.ports[${index}].targetPort: ${port.targetPort} is not between 1 and 65535`);
       if (typeof port.targetPort === 'string') {
         const problem = ianaServiceNameProblem(port.targetPort);
         if (problem) problems.push(`spec.ports[${index}].targetPort: ${problem}`);

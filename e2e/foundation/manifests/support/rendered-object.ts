@@ -35,6 +35,7 @@ export interface ContainerPort {
 }
 
 export interface Probe {
+  successThreshold?: number;
   httpGet?: { port: number | string };
   tcpSocket?: { port: number | string };
   grpc?: { port: number };
