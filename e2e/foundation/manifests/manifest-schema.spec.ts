@@ -127,7 +127,9 @@ describe(ManifestSchema.name, () => {
 
   it.each([
     ['apps/v1', 'Deploymnet'],
+    ['apps/v1', 'DeploymentSpec'],
     ['v1', 'Deployment'],
+    ['Apps/v1', 'Deployment'],
     ['example.com/v1', 'Widget'],
   ])('rejects %s %s, a kind Kubernetes does not have there', (apiVersion, kind) => {
     expect(sut.validate([{ apiVersion, kind, metadata: { name: 'api' } }])).toEqual([[{ path: 'kind', message: `${apiVersion} ${kind} is not a kind Kubernetes serves` }]]);

@@ -43,10 +43,20 @@ export class DeclaredFields {
   private readonly files = new Map<string, ts.SourceFile>();
   private readonly shapes = new Map<string, Shape>();
 
-  /** The declaration file of a kind, if this release of the schemas has one. */
+  /**
+   * The declaration file of a kind, if this release of the schemas has one: a definition whose
+   * apiVersion and kind are these (DeploymentSpec has a file too, but is no kind).
+   */
   declarationFile(group: string, version: string, kind: string): string | undefined {
+    if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$/.test(group) || !/^v\d+\w*$/.test(version) || !/^[A-Za-z0-9]+$/.test(kind)) return undefined;
     const file = path.join(this.packageDir, ...(group ? [group] : []), version, `${kind}.d.ts`);
-    return /^[A-Za-z0-9]+$/.test(kind) && existsSync(file) ? file : undefined;
+    if (!existsSync(file)) return undefined;
+    const declaration = this.source(file).statements.find((statement): statement is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(statement) && statement.name.text === `I${kind}`);
+    const literal = (name: string) => {
+      const member = declaration?.members.find((each) => ts.isPropertySignature(each) && ts.isStringLiteral(each.name) && each.name.text === name) as ts.PropertySignature | undefined;
+      return member?.type && ts.isLiteralTypeNode(member.type) && ts.isStringLiteral(member.type.literal) ? member.type.literal.text : undefined;
+    };
+    return literal('apiVersion') === (group ? `${group}/${version}` : version) && literal('kind') === kind ? file : undefined;
   }
 
   check(group: string, version: string, kind: string, object: unknown): FieldProblem[] {
