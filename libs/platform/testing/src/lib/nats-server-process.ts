@@ -24,9 +24,22 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** What a test's broker asks of its clients; nothing by default, like the local stack's. */
+export interface NatsServerOptions {
+  /** Clients log in with this user and password (--user, --pass). */
+  user?: { name: string; password: string };
+  /** Clients present this token (--auth). */
+  token?: string;
+  /** Serves TLS with this certificate and key (--tls), asking clients for none. */
+  tls?: { certFile: string; keyFile: string };
+  /** A configuration file for what has no flag, e.g. operator mode's operator and accounts. */
+  configFile?: string;
+}
+
 /**
- * A private nats-server with JetStream for tests that stop and restart the broker. It keeps
- * its port and store across restarts, like a real broker coming back.
+ * A private nats-server with JetStream for tests that stop and restart the broker, or need one
+ * that asks for credentials or TLS. It keeps its port and store across restarts, like a real
+ * broker coming back.
  */
 export class NatsServerProcess {
   private child?: ChildProcess;
@@ -34,11 +47,15 @@ export class NatsServerProcess {
   private constructor(
     readonly port: number,
     private readonly storeDir: string,
+    private readonly options: NatsServerOptions,
   ) {}
 
-  static async start(): Promise<NatsServerProcess> {
-    const server = new NatsServerProcess(await freePort(), fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-nats-')));
-    await server.resume();
+  static async start(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
+    const server = new NatsServerProcess(await freePort(), fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-nats-')), options);
+    await server.resume().catch(async (error: unknown) => {
+      await server.stop();
+      throw error;
+    });
     return server;
   }
 
@@ -47,8 +64,24 @@ export class NatsServerProcess {
   }
 
   async resume(): Promise<void> {
-    this.child = spawn(findNatsServer(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
-    await waitFor(() => accepts(this.port), `nats-server on port ${this.port}`, 10_000);
+    this.child = spawn(findNatsServer(), this.commandLine(), { stdio: 'ignore' });
+    // A server that never listens (a bad option) is not left running behind a failed test.
+    await waitFor(() => accepts(this.port), `nats-server on port ${this.port}`, 10_000).catch(async (error: unknown) => {
+      await this.halt();
+      throw error;
+    });
+  }
+
+  private commandLine(): string[] {
+    const { user, token, tls, configFile } = this.options;
+    return [
+      // Flags override the file, so the port and the store stay this process's.
+      ...(configFile ? ['-c', configFile] : []),
+      ...['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
+      ...(user ? ['--user', user.name, '--pass', user.password] : []),
+      ...(token ? ['--auth', token] : []),
+      ...(tls ? ['--tls', '--tlscert', tls.certFile, '--tlskey', tls.keyFile] : []),
+    ];
   }
 
   async halt(): Promise<void> {
