@@ -37,7 +37,7 @@ describe('loadServiceConfig', () => {
       'Invalid configuration: HTTP_PORT is invalid, expects a TCP port number (0-65535); ' +
         'DATABASE_URL is invalid, expects a postgres:// connection URL; ' +
         'DATABASE_MIGRATE_ON_START is invalid, expects true or false; ' +
-        'NATS_URL is required, expects a nats:// URL (comma-free; one seed server)',
+        'NATS_URL is required, expects nats:// or tls:// URLs of the seed servers, comma-separated, without credentials in them (set NATS_USER and NATS_PASSWORD, or NATS_TOKEN)',
     );
   });
 
@@ -53,7 +53,7 @@ describe('loadServiceConfig', () => {
     const sut = redactConfig(config);
 
     expect(sut['DATABASE_URL']).toBe('[redacted]');
-    expect(sut['NATS_URL']).toBe('nats://nats.internal:4222');
+    expect(sut['NATS_URL']).toEqual(['nats://nats.internal:4222']);
   });
 });
 
