@@ -31,6 +31,7 @@ import {
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
+import { messagingConnectionOptions } from './messaging-connection-options';
 import { HttpMetricsMiddleware, MetricsController, MetricsRegistry } from './metrics';
 import { ROOT_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './platform.tokens';
 import { ReadinessChecks } from './readiness-checks';
@@ -98,7 +99,9 @@ export class PlatformModule implements NestModule, OnApplicationBootstrap, OnApp
         {
           provide: MessagingConnection,
           useFactory: async () => {
-            const connection = await MessagingConnection.open({ url: config.NATS_URL, name: `portcullis-${service}` });
+            const connection = await MessagingConnection.open(
+              messagingConnectionOptions(config, `portcullis-${service}`, rootLogger.child({ component: 'messaging' })),
+            );
             await ensureStreams(connection.jetstreamManager, streamDefinitions);
             return connection;
           },
