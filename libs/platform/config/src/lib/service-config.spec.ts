@@ -141,3 +141,17 @@ describe('loadServiceConfig: NATS', () => {
     );
   });
 });
+
+describe('loadServiceConfig: JETSTREAM_REPLICAS', () => {
+  it('keeps one copy of each stream unless told otherwise (a single server)', () => {
+    expect(loadServiceConfig({}, env).JETSTREAM_REPLICAS).toBe(1);
+  });
+
+  it('takes 3 for a NATS cluster', () => {
+    expect(loadServiceConfig({}, { ...env, JETSTREAM_REPLICAS: '3' }).JETSTREAM_REPLICAS).toBe(3);
+  });
+
+  it.each(['0', '6', 'three'])('refuses %s with a line naming the variable', (value) => {
+    expect(() => loadServiceConfig({}, { ...env, JETSTREAM_REPLICAS: value })).toThrow(/JETSTREAM_REPLICAS is invalid/);
+  });
+});

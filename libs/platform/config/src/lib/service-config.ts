@@ -98,6 +98,9 @@ export const serviceConfigShape = {
   ),
   NATS_CA_FILE: certificateFile(natsCaFileExpects).optional().describe(natsCaFileExpects),
   NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000).describe('milliseconds (100-60000)'),
+  // 1 suits a single server (the local stack, tests); on a NATS cluster, 3 keeps every event
+  // through the loss of a server or its disk. All services must use the same value.
+  JETSTREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1).describe('copies JetStream keeps of each stream and bucket Portcullis creates (1-5; 3 on a NATS cluster)'),
   LOG_LEVEL: processConfigShape.LOG_LEVEL,
   // Only switched off by tests that need a state change to sit unpublished in the outbox.
   OUTBOX_RELAY_ENABLED: envBoolean().default(true).describe('true or false'),

@@ -21,6 +21,8 @@ export interface MessagingConnectionOptions {
   caFile?: string;
   /** Told, now and then, while the first connection waits for a broker that does not answer yet. */
   logger?: MessagingLogger;
+  /** Copies of each stream and bucket this process creates (default 1: a single server). */
+  jetStreamReplicas?: number;
 }
 
 /** A broker answered and refused this process (credentials or TLS): waiting would not change its answer. */
@@ -129,6 +131,7 @@ export class MessagingConnection {
     readonly nats: NatsConnection,
     readonly jetstream: JetStreamClient,
     readonly jetstreamManager: JetStreamManager,
+    readonly jetStreamReplicas: number,
   ) {
     void this.trackStatus();
   }
@@ -137,7 +140,7 @@ export class MessagingConnection {
     const connectOptions = natsConnectOptions(options);
     const nats = await connectWhenReachable(connectOptions, options.logger ?? silentLogger);
     const manager = await jetstreamManager(nats);
-    return new MessagingConnection(nats, jetstream(nats), manager);
+    return new MessagingConnection(nats, jetstream(nats), manager, options.jetStreamReplicas ?? 1);
   }
 
   private async trackStatus(): Promise<void> {

@@ -76,7 +76,7 @@ export class PresenceBucket<T extends z.ZodType> {
   private async bucket(): Promise<KV> {
     if (!this.kv) {
       // The bucket's TTL is a backstop for entries nobody deletes; readers already apply it.
-      this.kv = await new Kvm(this.connection.jetstream).create(this.options.bucket, { ttl: this.options.ttlMs * 4, history: 1 });
+      this.kv = await new Kvm(this.connection.jetstream).create(this.options.bucket, { ttl: this.options.ttlMs * 4, history: 1, replicas: this.connection.jetStreamReplicas });
     }
     return this.kv;
   }

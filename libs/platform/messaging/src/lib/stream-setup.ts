@@ -15,14 +15,16 @@ function isNotFound(error: unknown): boolean {
 
 /**
  * Creates or updates streams so that every replica can run this at start: the last writer
- * wins with the same definition, and an existing stream keeps its messages.
+ * wins with the same definition, and an existing stream keeps its messages. `replicas` copies
+ * on a NATS cluster; changing it later rescales the existing streams in place.
  */
-export async function ensureStreams(manager: JetStreamManager, definitions: readonly StreamDefinition[]): Promise<void> {
+export async function ensureStreams(manager: JetStreamManager, definitions: readonly StreamDefinition[], replicas = 1): Promise<void> {
   for (const definition of definitions) {
     const config = {
       name: definition.name,
       subjects: definition.subjects,
       storage: StorageType.File,
+      num_replicas: replicas,
       retention: RetentionPolicy.Limits,
       max_age: nanos(definition.maxAgeSeconds * 1000),
       duplicate_window: nanos(definition.duplicateWindowSeconds * 1000),

@@ -3,7 +3,7 @@ import { MessagingConnectionOptions, MessagingCredentials, MessagingLogger } fro
 
 /** The NATS connection a service's configuration describes; the config allows at most one credential. */
 export function messagingConnectionOptions(config: ServiceConfig, name: string, logger: MessagingLogger): MessagingConnectionOptions {
-  return { url: config.NATS_URL, name, credentials: natsCredentials(config), caFile: config.NATS_CA_FILE, logger };
+  return { url: config.NATS_URL, name, credentials: natsCredentials(config), caFile: config.NATS_CA_FILE, logger, jetStreamReplicas: config.JETSTREAM_REPLICAS };
 }
 
 function natsCredentials(config: ServiceConfig): MessagingCredentials | undefined {

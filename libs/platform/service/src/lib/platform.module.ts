@@ -102,7 +102,7 @@ export class PlatformModule implements NestModule, OnApplicationBootstrap, OnApp
             const connection = await MessagingConnection.open(
               messagingConnectionOptions(config, `portcullis-${service}`, rootLogger.child({ component: 'messaging' })),
             );
-            await ensureStreams(connection.jetstreamManager, streamDefinitions);
+            await ensureStreams(connection.jetstreamManager, streamDefinitions, connection.jetStreamReplicas);
             return connection;
           },
         },
