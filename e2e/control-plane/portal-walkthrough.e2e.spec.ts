@@ -208,6 +208,7 @@ describeWithBrowser('the README walkthrough in a browser, with screenshots', () 
     await bob.goto(identityUrl);
     await bob.getByRole('heading', { name: 'Kubernetes access, through your company sign-in' }).waitFor();
     await shoot(bob, 'welcome');
+    expect(await bob.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
 
     await signIn(bob, 'bob', 'bob-password', 'idp-sign-in');
 
@@ -221,15 +222,16 @@ describeWithBrowser('the README walkthrough in a browser, with screenshots', () 
 
     const [download] = await Promise.all([bob.waitForEvent('download'), bob.getByRole('button', { name: 'Download kubeconfig' }).click()]);
     await download.saveAs(file);
-    await bob.getByText(/was downloaded/).waitFor();
+    // A command that works for bob as it is: his grants name namespaces, so the context has none.
+    await bob.getByText('Use it with: kubectl --kubeconfig portcullis-kubeconfig.yaml --context demo -n team-a get pods').waitFor();
     await bob.locator('#kubeconfigs tbody tr').first().waitFor();
     await shoot(bob, 'bob');
 
     expect((await rows.allInnerTexts()).map((row) => row.split('\t'))).toEqual([
-      ['Demo cluster (emulator)', 'edit', 'team-a', 'direct'],
-      ['Demo cluster (emulator)', 'view', 'team-payments', 'direct'],
-      ['Private demo cluster (agent mode)', 'edit', 'team-a', 'agent · connected'],
-      ['Private demo cluster (agent mode)', 'view', 'team-payments', 'agent · connected'],
+      ['Demo cluster (emulator) (context demo)', 'edit', 'team-a', 'direct'],
+      ['Demo cluster (emulator) (context demo)', 'view', 'team-payments', 'direct'],
+      ['Private demo cluster (agent mode) (context demo-private)', 'edit', 'team-a', 'agent · connected'],
+      ['Private demo cluster (agent mode) (context demo-private)', 'view', 'team-payments', 'agent · connected'],
     ]);
     const config = YAML.parse(fs.readFileSync(file, 'utf8')) as {
       clusters: Array<{ name: string; cluster: { server: string; 'certificate-authority-data': string } }>;

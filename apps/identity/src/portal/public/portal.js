@@ -45,6 +45,15 @@ function connectionText(status) {
   return status.agentConnected ? 'agent · connected' : 'agent · disconnected';
 }
 
+/** One of the person's grants, to make the hint after a download a command that works for them. */
+let firstAccess;
+
+function usageHint() {
+  const context = firstAccess ? ` --context ${firstAccess.cluster.name}` : '';
+  const namespace = firstAccess?.namespaces.length ? ` -n ${firstAccess.namespaces[0]}` : '';
+  return `kubectl --kubeconfig portcullis-kubeconfig.yaml${context}${namespace} get pods`;
+}
+
 function renderClusters(me) {
   const body = $('#clusters tbody');
   body.replaceChildren();
@@ -54,12 +63,15 @@ function renderClusters(me) {
     return;
   }
   const entries = me.access || [];
+  firstAccess = entries[0];
   $('#no-clusters').hidden = entries.length > 0;
   $('#clusters').hidden = entries.length === 0;
   const status = new Map((me.clusterStatus || []).map((cluster) => [cluster.name, cluster]));
   for (const entry of entries) {
     const row = document.createElement('tr');
-    cell(row, entry.cluster.displayName || entry.cluster.name);
+    // The kubeconfig's contexts are named after the cluster, not its display name.
+    const { name, displayName } = entry.cluster;
+    cell(row, displayName && displayName !== name ? `${displayName} (context ${name})` : name);
     cell(row, entry.role.name);
     cell(row, entry.namespaces.length ? entry.namespaces.join(', ') : 'all');
     cell(row, connectionText(status.get(entry.cluster.name)));
@@ -109,7 +121,7 @@ async function download() {
     document.body.appendChild(link);
     link.click();
     link.remove();
-    setStatus('Your kubeconfig was downloaded. Use it with: kubectl --kubeconfig portcullis-kubeconfig.yaml get pods');
+    setStatus(`Your kubeconfig was downloaded. Use it with: ${usageHint()}`);
     await loadKubeconfigs();
   } catch (error) {
     setStatus(error.message);
