@@ -1,32 +1,56 @@
-// Compiles one app and the libraries it may import into dist/apps/<app>, as CommonJS with
-// decorator metadata (Nest's DI needs it) and the @portcullis/* aliases rewritten to
-// relative paths, so `node dist/apps/<app>/main.js` runs without a loader.
+// Compiles one app and the libraries it may import into dist/apps/<app> (or --out-dir), as
+// CommonJS with decorator metadata (Nest's DI needs it) and the @portcullis/* aliases rewritten
+// to relative paths, so `node dist/apps/<app>/main.js` runs without a loader.
 import { transformFile } from '@swc/core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const app = process.argv[2];
+const { values: options, positionals } = parseArgs({ options: { 'out-dir': { type: 'string' } }, allowPositionals: true });
+const app = positionals[0];
 if (!app || !fs.existsSync(path.join(root, 'apps', app, 'src', 'main.ts'))) {
-  console.error(`usage: build-app.mjs <app>  (no apps/${app ?? '?'}/src/main.ts)`);
+  console.error(`usage: build-app.mjs <app> [--out-dir <dir>]  (no apps/${app ?? '?'}/src/main.ts)`);
   process.exit(2);
 }
 
 const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.base.json'), 'utf8'));
-const outDir = path.join(root, 'dist', 'apps', app);
+const outDir = options['out-dir'] ? path.resolve(options['out-dir']) : path.join(root, 'dist', 'apps', app);
+
+// Test fixtures beside the code (*.spec.ts, *.stub.ts, test/) stay out of the image.
+const isShipped = (name) => name.endsWith('.ts') && !/\.(spec|stub|d)\.ts$/.test(name);
 
 function sources(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'test' ? [] : sources(full);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+    return isShipped(entry.name) ? [full] : [];
   });
 }
 
-const files = [path.join(root, 'apps', app, 'src'), path.join(root, 'libs')].flatMap(sources);
-fs.rmSync(outDir, { recursive: true, force: true });
+// Libraries tagged type:testing (harnesses that drive browsers, emulators and child processes)
+// are for tests only; the module-boundary rule keeps apps from importing them.
+function isTestingLibrary(dir) {
+  const project = path.join(dir, 'project.json');
+  return fs.existsSync(project) && JSON.parse(fs.readFileSync(project, 'utf8')).tags?.includes('type:testing');
+}
+function libraries(dir) {
+  if (fs.existsSync(path.join(dir, 'project.json'))) return isTestingLibrary(dir) ? [] : [dir];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? libraries(path.join(dir, entry.name)) : []));
+}
+
+const files = [path.join(root, 'apps', app, 'src'), ...libraries(path.join(root, 'libs'))].flatMap(sources);
+if (options['out-dir']) {
+  // Never clear a directory someone named: it may hold more than an earlier build.
+  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length) {
+    console.error(`build-app.mjs: --out-dir ${outDir} is not empty`);
+    process.exit(2);
+  }
+} else {
+  fs.rmSync(outDir, { recursive: true, force: true });
+}
 
 for (const file of files) {
   const { code, map } = await transformFile(file, {
