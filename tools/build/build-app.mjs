@@ -94,4 +94,6 @@ if (fs.existsSync(path.join(root, 'apps', app, 'src', 'migrate.ts'))) {
 if (fs.existsSync(path.join(root, 'apps', app, 'src', 'export.ts'))) {
   fs.writeFileSync(path.join(outDir, 'export.js'), `require('./apps/${app}/src/export.js');\n`);
 }
+// The image's HEALTHCHECK runs it (docker/service.Dockerfile).
+fs.copyFileSync(path.join(root, 'tools', 'build', 'healthcheck.cjs'), path.join(outDir, 'healthcheck.js'));
 console.log(`built ${app}: ${files.length} files → ${path.relative(root, outDir)}/main.js`);
