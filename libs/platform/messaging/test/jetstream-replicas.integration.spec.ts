@@ -25,8 +25,14 @@ describe('streams on a three-server JetStream cluster', () => {
       return file;
     });
     servers = await Promise.all(configFiles.map((configFile) => NatsServerProcess.start({ configFile })));
-    connection = await MessagingConnection.open({ url: servers.map((server) => server.url), name: 'replicas-test', jetStreamReplicas: 3 });
-  });
+    // The servers listen before they have elected a JetStream leader; until then JetStream does not answer.
+    connection = await waitFor(
+      () => MessagingConnection.open({ url: servers.map((server) => server.url), name: 'replicas-test', jetStreamReplicas: 3 }).catch(() => undefined),
+      'the three servers to form a JetStream cluster',
+      30_000,
+      250,
+    );
+  }, 60_000);
 
   afterAll(async () => {
     await connection?.close();
@@ -59,8 +65,8 @@ describe('streams on a three-server JetStream cluster', () => {
     );
 
     const stored = await waitFor(async () => {
-      const state = (await connection.jetstreamManager.streams.info(name)).state;
-      return state.messages === 2 ? state : false;
+      const { state } = await connection.jetstreamManager.streams.info(name);
+      return state.messages === 2 ? state : undefined;
     }, 'both events in the stream', 10_000, 250);
     expect(stored.messages).toBe(2);
   });

@@ -139,7 +139,12 @@ export class MessagingConnection {
   static async open(options: MessagingConnectionOptions): Promise<MessagingConnection> {
     const connectOptions = natsConnectOptions(options);
     const nats = await connectWhenReachable(connectOptions, options.logger ?? silentLogger);
-    const manager = await jetstreamManager(nats);
+    // JetStream may not answer yet (a cluster still electing its leader): fail without leaving
+    // the connection open behind the error.
+    const manager = await jetstreamManager(nats).catch(async (error: unknown) => {
+      await nats.close();
+      throw error;
+    });
     return new MessagingConnection(nats, jetstream(nats), manager, options.jetStreamReplicas ?? 1);
   }
 
