@@ -1,4 +1,3 @@
-import { workspaceRoot } from '@portcullis/platform/testing';
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
@@ -7,6 +6,9 @@ import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DevPki, ensureDevPki } from './dev-pki';
+
+// Not from platform-testing: that library depends on platform-config, whose tests use this one.
+const workspaceRoot = path.resolve(__dirname, '../../..');
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
