@@ -1,7 +1,7 @@
 import { KubeEmulator } from '@portcullis/kube-emulator';
 import { currentEnvironment } from '@portcullis/platform/config';
 import { devServiceEnvironment, ensureDevSecrets, installAgentManifest, proxyTunnelPort, setUpDemoCluster } from '@portcullis/local-stack';
-import { chromiumPath, DevIdpProcess, dropSchema, freePort, freePortRun, NatsServerProcess, ServiceProcess, stackEnvironment, uniqueName, waitFor, workspaceRoot } from '@portcullis/platform/testing';
+import { CHROMIUM_ARGS, chromiumPath, DevIdpProcess, dropSchema, freePort, freePortRun, NatsServerProcess, ServiceProcess, stackEnvironment, uniqueName, waitFor, workspaceRoot } from '@portcullis/platform/testing';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -133,7 +133,7 @@ describeWithBrowser('the README walkthrough in a browser, with screenshots', () 
       DevIdpProcess.start(demoIdpConfig(identityUrl), idpPort),
       chromium.launch({
         executablePath: browserBinary ?? undefined,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: CHROMIUM_ARGS,
       }),
     ]);
     const endpoints = {

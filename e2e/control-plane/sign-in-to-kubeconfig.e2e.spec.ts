@@ -3,6 +3,7 @@ import { KubeEmulator } from '@portcullis/kube-emulator';
 import { DevSecrets, devServiceEnvironment, ensureDevSecrets } from '@portcullis/local-stack';
 import {
   BrowserClient,
+  CHROMIUM_ARGS,
   chromiumPath,
   DevIdpProcess,
   dropSchema,
@@ -156,7 +157,7 @@ describe('sign in, grant, and download one kubeconfig', () => {
     if (browserBinary) {
       const browser = await chromium.launch({
         executablePath: browserBinary,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: CHROMIUM_ARGS,
       });
       try {
         const page = await (await browser.newContext({ acceptDownloads: true })).newPage();

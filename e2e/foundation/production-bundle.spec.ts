@@ -1,11 +1,11 @@
 import { DevSecrets, devServiceEnvironment, ensureDevSecrets } from '@portcullis/local-stack';
-import { dropSchema, freePortRun, stackEnvironment, uniqueName, waitFor, workspaceRoot } from '@portcullis/platform/testing';
+import { dropSchema, freePortRun, ServiceProcess, stackEnvironment, uniqueName, waitFor, workspaceRoot } from '@portcullis/platform/testing';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BuiltAppProcess } from './support/built-app.process';
+import { startBuiltApp } from './support/built-app.process';
 import { AppGraph, requireGraph } from './support/require-graph';
 
 // What docker/service.Dockerfile ships, without Docker: each app built by tools/build/build-app.mjs,
@@ -68,7 +68,7 @@ describe('the production bundle', () => {
   describe('started from that directory', () => {
     const schemaRun = uniqueName('bundle');
     const schema = (app: string) => `${schemaRun}_${app.replace(/-/g, '_')}`;
-    const started: BuiltAppProcess[] = [];
+    const started: ServiceProcess[] = [];
     let secrets: DevSecrets;
     let proxyPort: number;
 
@@ -105,7 +105,7 @@ describe('the production bundle', () => {
     }
 
     async function runToEnd(app: string, script: string, args: string[] = []): Promise<string[]> {
-      const entry = new BuiltAppProcess(app, { dir: appDir(app), script, args, env: environment(app), traceFile: traceFile(app) });
+      const entry = startBuiltApp(app, { dir: appDir(app), script, args, env: environment(app), traceFile: traceFile(app) });
       const exit = await entry.exited;
       expect({ app, script, exit, output: exit.code === 0 ? '' : entry.output() }).toEqual({ app, script, exit: { code: 0, signal: null }, output: '' });
       return entry.lines;
@@ -118,7 +118,7 @@ describe('the production bundle', () => {
         // An empty day of an empty trail: the export entry point loads, connects and writes nothing.
         expect(await runToEnd(app, 'export.js', ['--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z'])).toEqual([]);
       }
-      const service = new BuiltAppProcess(app, { dir: built, script: 'main.js', env: environment(app), traceFile: traceFile(app) });
+      const service = startBuiltApp(app, { dir: built, script: 'main.js', env: environment(app), traceFile: traceFile(app) });
       started.push(service);
       const url = await Promise.race([
         waitFor(() => service.readyUrl(), `${app} to log ready`, 60_000).catch((error: Error) => {

@@ -173,6 +173,12 @@ function decodeEntities(value: string): string {
 }
 
 /** Debian's Chromium for browser tests: CHROMIUM_PATH (set by `npm test`) or the usual path. */
+/**
+ * Headless Chromium's flags here: no sandbox (tests may run as root), and none of its own
+ * network traffic, which this machine's closed network would refuse many times at every start.
+ */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 export function chromiumPath(): string | null {
   const fromEnv = currentEnvironment()['CHROMIUM_PATH'];
   if (fromEnv && fs.existsSync(fromEnv)) return fromEnv;

@@ -8,9 +8,18 @@ export interface ServiceExit {
   signal: NodeJS.Signals | null;
 }
 
+/** How to run node for a service other than from its sources, e.g. a built app as its image does. */
+export interface ServiceLaunch {
+  /** node's own flags, then the script and its arguments. */
+  args: string[];
+  cwd: string;
+  /** Start from an empty environment rather than the test run's (whose NODE_OPTIONS or NODE_PATH would change what loads). */
+  isolatedEnv?: boolean;
+}
+
 /**
  * A service started from its real entry point (apps/<name>/src/main.ts) in a child process,
- * as `npm start` runs it. Its JSON log lines are kept for assertions.
+ * as `npm start` runs it, or as `launch` says. Its JSON log lines are kept for assertions.
  */
 export class ServiceProcess {
   readonly lines: string[] = [];
@@ -21,10 +30,11 @@ export class ServiceProcess {
   constructor(
     readonly name: string,
     env: Record<string, string | undefined>,
+    launch: ServiceLaunch = { args: ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], cwd: workspaceRoot },
   ) {
-    this.child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
-      cwd: workspaceRoot,
-      env: { ...process.env, ...env },
+    this.child = spawn(process.execPath, launch.args, {
+      cwd: launch.cwd,
+      env: launch.isolatedEnv ? env : { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.lines.push(...chunk.split('\n').filter(Boolean)));
@@ -43,6 +53,11 @@ export class ServiceProcess {
       }
     }
     return undefined;
+  }
+
+  /** Its last lines, for a failure message. */
+  output(): string {
+    return [...this.lines, ...this.stderr].slice(-20).join('\n');
   }
 
   async stop(): Promise<ServiceExit> {
