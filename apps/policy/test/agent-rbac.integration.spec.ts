@@ -24,6 +24,7 @@ const collections: Record<string, (namespace: string) => string> = {
   Role: (ns) => `${RBAC}/namespaces/${ns}/roles`,
   RoleBinding: (ns) => `${RBAC}/namespaces/${ns}/rolebindings`,
   Deployment: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
+  NetworkPolicy: (ns) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
 };
 
 /**

@@ -133,7 +133,7 @@ describe('agent-mode clusters', () => {
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
     const documents = YAML.parseAllDocuments(sut.manifest).map((doc) => doc.toJS() as { kind: string; stringData?: Record<string, string>; spec?: unknown });
-    expect(documents.map((doc) => doc.kind)).toEqual(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Secret', 'Deployment']);
+    expect(documents.map((doc) => doc.kind)).toEqual(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Secret', 'Deployment', 'NetworkPolicy']);
     expect(documents[6].stringData).toEqual({ 'bootstrap-token': sut.bootstrapToken, 'tunnel-ca.crt': fs.readFileSync(pki.proxyCaCertFile, 'utf8') });
     expect(JSON.stringify(documents[7].spec)).toContain(`{"name":"AGENT_CLUSTER_NAME","value":"edge-alpha"},{"name":"AGENT_TUNNEL_URL","value":"${TUNNEL_URL}"}`);
 
