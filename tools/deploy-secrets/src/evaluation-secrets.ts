@@ -104,7 +104,10 @@ export async function fillEvaluationSecrets(secretsDir: string, options: Evaluat
   const tree = new SecretTree(secretsDir);
   const files = evaluationFiles(tree);
   const problems: string[] = [];
-  const open = (file: SecretFile) => options.force === true || !file.holdsValue;
+  // --force never replaces what stored data depends on: PostgreSQL keeps the password its volume
+  // was initialised with, and policy's sealed cluster credentials open only with their key.
+  const boundToData = new Set<SecretFile>([files.password, ...files.databaseUrls, files.credentialKey]);
+  const open = (file: SecretFile) => !file.holdsValue || (options.force === true && !boundToData.has(file));
 
   /** What the operator gave goes where there is no value yet; a different value already there is theirs to remove. */
   const provide = (file: SecretFile, content: string, given: string) => {

@@ -1,5 +1,6 @@
 // `npm run k8s:secrets -- <overlay-dir>` (tools/scripts/k8s-secrets.mjs): the command line around
 // fillEvaluationSecrets. Prints Secret names and statuses only, never a value.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -23,8 +24,9 @@ missing) and keeps every file that holds a value, so running it again changes no
   --proxy-cert, --proxy-key, --proxy-ca
                     your own serving certificate (PEM, chain), its key and its CA, instead of generated ones
   --force           replace everything that can be generated, values included: new CAs, so every
-                    kubeconfig and every cluster agent must be issued again. To replace one Secret,
-                    delete its files and run again instead.`;
+                    kubeconfig and every cluster agent must be issued again. Never the PostgreSQL
+                    password and URLs, nor the key that seals cluster credentials: stored data
+                    depends on them. To replace one Secret, delete its files and run again instead.`;
 
 const LABELS: Record<SecretStatus, string> = { written: 'written ', kept: 'kept    ', unfilled: 'to fill ' };
 
@@ -86,8 +88,24 @@ export async function runK8sSecretsCommand(argv: string[], context: CommandConte
   steps.push(`kubectl apply -k ${overlayDir}`);
   context.out('Next:');
   steps.forEach((step, index) => context.out(`  ${index + 1}. ${step}`));
-  context.out(`These files hold secrets now: keep them out of version control.`);
+  context.out(
+    keepOutOfCommits(secretsDir)
+      ? `These files hold secrets now. git tracks their placeholders, so it was told to leave them as they are (git update-index --skip-worktree): git status and git commit -a pass them by.`
+      : `These files hold secrets now: keep them out of version control.`,
+  );
   return 0;
+}
+
+/**
+ * In a checkout, the secrets replace committed placeholder files: git would show them as changed
+ * and `git commit -a` would publish them. skip-worktree is git's way to keep a local version of a
+ * tracked file out of status and commits. False where there is no git or nothing tracked.
+ */
+function keepOutOfCommits(secretsDir: string): boolean {
+  const tracked = spawnSync('git', ['ls-files', '-z', '--', '.'], { cwd: secretsDir, encoding: 'utf8' });
+  const files = tracked.status === 0 ? tracked.stdout.split('\0').filter(Boolean) : [];
+  if (files.length === 0) return false;
+  return spawnSync('git', ['update-index', '--skip-worktree', '--', ...files], { cwd: secretsDir }).status === 0;
 }
 
 function parseCommandLine(argv: string[], context: CommandContext): 'help' | { overlayDir: string; options: EvaluationSecretsOptions } {

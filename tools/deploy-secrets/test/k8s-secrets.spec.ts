@@ -202,7 +202,7 @@ describe('npm run k8s:secrets', () => {
     expect(Buffer.from(read(overlay, 'portcullis-policy-cluster-credentials/key'), 'base64')).toHaveLength(32);
   });
 
-  it('changes nothing on a second run, and --force makes everything anew but the OIDC client secret', async () => {
+  it('changes nothing on a second run, and --force makes anew all but the OIDC client secret and what stored data depends on', async () => {
     const before = snapshot(overlay);
     const forcedOverlay = path.join(workDir, 'forced/k8s/overlays/evaluation');
     fs.cpSync(path.join(workDir, 'defaults'), path.join(workDir, 'forced'), { recursive: true });
@@ -216,7 +216,29 @@ describe('npm run k8s:secrets', () => {
     expect(forced).toMatchObject({ status: 0, stderr: '' });
     const after = snapshot(forcedOverlay);
     const unchanged = Object.keys(before).filter((file) => after[file] === before[file]);
-    expect(unchanged).toEqual(['secrets/portcullis-identity-oidc/client-secret']);
+    expect(unchanged.sort()).toEqual(
+      [
+        'secrets/portcullis-identity-oidc/client-secret',
+        'secrets/portcullis-postgres/password',
+        'secrets/portcullis-policy-cluster-credentials/key',
+        ...['identity', 'policy', 'kubeconfig-issuer', 'proxy', 'sa-provisioner', 'audit'].map((service) => `secrets/portcullis-${service}-database/url`),
+      ].sort(),
+    );
+  });
+
+  it('in a checkout, keeps the secrets out of git status and git commit -a', async () => {
+    const target = freshOverlay('checkout');
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: path.join(workDir, 'checkout'), encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '.');
+    git('-c', 'user.name=operator', '-c', 'user.email=operator@example.com', 'commit', '-qm', 'the placeholders, as committed');
+
+    const run = await k8sSecrets([target]);
+
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(run.stdout).toContain('skip-worktree');
+    expect(read(target, 'portcullis-postgres/password')).not.toMatch(PLACEHOLDER);
+    expect(git('status', '--porcelain').stdout).toBe('');
   });
 
   it('makes anew the Secrets whose files were deleted, and keeps every CA it still has', async () => {
