@@ -60,8 +60,8 @@ export function schemaOf(queryRunner: QueryRunner): string {
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   const lock = dataSource.createQueryRunner();
-  await lock.connect();
   try {
+    await lock.connect();
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`portcullis-migrations:${schema}`]);
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
