@@ -1,9 +1,11 @@
 import { StreamDefinition } from '@portcullis/contracts';
-import { ensureStreams, MessagingConnection } from '@portcullis/platform/messaging';
+import { Kvm } from '@nats-io/kv';
+import { ensureStreams, MessagingConnection, PresenceBucket, silentLogger } from '@portcullis/platform/messaging';
 import { freePort, NatsServerProcess, uniqueName, waitFor } from '@portcullis/platform/testing';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
 
 /*
  * What the Kubernetes overlays run: three nats-servers in one JetStream cluster, and streams
@@ -40,6 +42,19 @@ describe('streams on a three-server JetStream cluster', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('rescales a presence bucket made before the cluster had three servers', async () => {
+    const bucket = uniqueName('presence');
+    await new Kvm(connection.jetstream).create(bucket, { history: 1, replicas: 1 });
+
+    const sut = PresenceBucket.open(connection, { bucket, schema: z.object({ at: z.number() }), ttlMs: 10_000, refreshedAt: (value) => value.at }, silentLogger);
+
+    try {
+      await waitFor(async () => (await connection.jetstreamManager.streams.info(`KV_${bucket}`)).config.num_replicas === 3, 'the bucket rescaled to three copies', 20_000, 250);
+    } finally {
+      await sut.stop();
+    }
+  });
+
   it('keeps three copies, and goes on taking and serving events with one server down', async () => {
     const name = uniqueName('REPLICATED').toUpperCase();
     const definition: StreamDefinition = { name, subjects: [`${name.toLowerCase()}.>`], maxAgeSeconds: 3_600, duplicateWindowSeconds: 60 };
@@ -70,4 +85,5 @@ describe('streams on a three-server JetStream cluster', () => {
     }, 'both events in the stream', 10_000, 250);
     expect(stored.messages).toBe(2);
   });
+
 });

@@ -76,7 +76,13 @@ export class PresenceBucket<T extends z.ZodType> {
   private async bucket(): Promise<KV> {
     if (!this.kv) {
       // The bucket's TTL is a backstop for entries nobody deletes; readers already apply it.
-      this.kv = await new Kvm(this.connection.jetstream).create(this.options.bucket, { ttl: this.options.ttlMs * 4, history: 1, replicas: this.connection.jetStreamReplicas });
+      const replicas = this.connection.jetStreamReplicas;
+      const kv = await new Kvm(this.connection.jetstream).create(this.options.bucket, { ttl: this.options.ttlMs * 4, history: 1, replicas });
+      // create() leaves an existing bucket as it is; one made before JETSTREAM_REPLICAS changed
+      // is rescaled here, as ensureStreams does for streams.
+      const { streamInfo } = await kv.status();
+      if (streamInfo.config.num_replicas !== replicas) await this.connection.jetstreamManager.streams.update(streamInfo.config.name, { ...streamInfo.config, num_replicas: replicas });
+      this.kv = kv;
     }
     return this.kv;
   }
