@@ -1,4 +1,5 @@
 import { KubeEmulator } from '@portcullis/kube-emulator';
+import { collectionPath } from '@portcullis/local-stack';
 import https from 'node:https';
 import YAML from 'yaml';
 import { renderAgentManifest } from '../src/agents/agent-manifest';
@@ -14,18 +15,6 @@ interface KubeObject {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
   [field: string]: unknown;
 }
-
-const collections: Record<string, (namespace: string) => string> = {
-  Namespace: () => '/api/v1/namespaces',
-  ServiceAccount: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
-  Secret: (ns) => `/api/v1/namespaces/${ns}/secrets`,
-  ClusterRole: () => `${RBAC}/clusterroles`,
-  ClusterRoleBinding: () => `${RBAC}/clusterrolebindings`,
-  Role: (ns) => `${RBAC}/namespaces/${ns}/roles`,
-  RoleBinding: (ns) => `${RBAC}/namespaces/${ns}/rolebindings`,
-  Deployment: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
-  NetworkPolicy: (ns) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
-};
 
 /**
  * The manifest's RBAC against the Kubernetes API emulator (which evaluates RBAC, `escalate` and
@@ -56,7 +45,7 @@ describe('the cluster agent manifest on a cluster', () => {
     const manifest = renderAgentManifest({ clusterName: 'edge', tunnelUrl: 'https://tunnel.example.com', tunnelCaPem: null, bootstrapToken: 'pcb_test', image: 'portcullis/cluster-agent:0.1.0' });
     for (const document of YAML.parseAllDocuments(manifest)) {
       const object = document.toJS() as KubeObject;
-      const created = await call(emulator.adminToken, 'POST', collections[object.kind](object.metadata.namespace ?? ''), object);
+      const created = await call(emulator.adminToken, 'POST', collectionPath(object), object);
       expect({ object: `${object.kind}/${object.metadata.name}`, status: created.status }).toEqual({ object: `${object.kind}/${object.metadata.name}`, status: 201 });
     }
     const token = await call(emulator.adminToken, 'POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/portcullis-agent/token`, {

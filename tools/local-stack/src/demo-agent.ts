@@ -20,6 +20,7 @@ interface KubeObject {
 const AGENT_NAMESPACE = 'portcullis-system';
 const AGENT_SERVICE_ACCOUNT = 'portcullis-agent';
 
+/** Where `kubectl apply` would create each kind the agent manifest holds (no discovery needed for these). */
 const collections: Record<string, (namespace: string) => string> = {
   Namespace: () => '/api/v1/namespaces',
   ServiceAccount: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
@@ -29,7 +30,15 @@ const collections: Record<string, (namespace: string) => string> = {
   Role: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
   RoleBinding: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
   NetworkPolicy: (ns) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
+  Deployment: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
 };
+
+/** The collection an object of the agent manifest is created in; throws for a kind the manifest never holds. */
+export function collectionPath(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  const collection = collections[object.kind];
+  if (!collection) throw new Error(`the agent manifest holds a ${object.kind}, which the demo cannot install`);
+  return collection(object.metadata.namespace ?? '');
+}
 
 function call(cluster: ClusterAdminAccess, method: string, target: string, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -61,12 +70,10 @@ export async function installAgentManifest(cluster: ClusterAdminAccess, manifest
     .map((document) => document.toJSON() as KubeObject | null)
     .filter((object): object is KubeObject => object !== null && object.kind !== 'Deployment');
   for (const object of objects) {
-    const collection = collections[object.kind];
-    if (!collection) throw new Error(`the agent manifest holds a ${object.kind}, which the demo cannot install`);
-    const namespace = object.metadata.namespace ?? '';
-    const created = await call(cluster, 'POST', collection(namespace), object);
+    const collection = collectionPath(object);
+    const created = await call(cluster, 'POST', collection, object);
     if (created.status === 409) {
-      const replaced = await call(cluster, 'PUT', `${collection(namespace)}/${object.metadata.name}`, object);
+      const replaced = await call(cluster, 'PUT', `${collection}/${object.metadata.name}`, object);
       if (replaced.status >= 300) throw new Error(`replacing ${object.kind} ${object.metadata.name} failed: ${replaced.status} ${replaced.text.slice(0, 200)}`);
     } else if (created.status >= 300) {
       throw new Error(`creating ${object.kind} ${object.metadata.name} failed: ${created.status} ${created.text.slice(0, 200)}`);
